@@ -1,0 +1,57 @@
+package fdmgr
+
+import (
+	"fmt"
+	"strings"
+)
+
+// EnvPrefix starts the name of every variable that tells a child where a
+// named fd landed: WW_FD_<NAME>=<fd>.
+const EnvPrefix = "WW_FD_"
+
+// FirstFD is the fd number the first named fd lands at in the child. 0, 1
+// and 2 stay the child's standard streams.
+const FirstFD = 3
+
+// maxNameLen keeps names short enough to be readable variable names and
+// valid systemd fd names (which allow up to 255 characters).
+const maxNameLen = 63
+
+// ValidateName reports whether name may name an fd: 1 to 63 characters, a
+// letter first, then letters, digits, '_' or '-'.
+func ValidateName(name string) error {
+	if name == "" {
+		return fmt.Errorf("name is empty")
+	}
+	if len(name) > maxNameLen {
+		return fmt.Errorf("name %q is longer than %d characters", name, maxNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case isLetter(c):
+		case i > 0 && (isDigit(c) || c == '_' || c == '-'):
+		case i == 0:
+			return fmt.Errorf("name %q must start with a letter", name)
+		default:
+			return fmt.Errorf("name %q has character %q: only letters, digits, '_' and '-' are allowed", name, c)
+		}
+	}
+	return nil
+}
+
+// EnvName is the variable that carries name's fd number: the name
+// upper-cased with '-' turned into '_', after EnvPrefix. Two names with the
+// same EnvName are the same name.
+func EnvName(name string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// IsEnvVar reports whether the environment entry kv ("KEY=value") is a
+// WW_FD_* variable.
+func IsEnvVar(kv string) bool {
+	return strings.HasPrefix(kv, EnvPrefix)
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
