@@ -1,0 +1,65 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// findExecutable returns the path execvp(3) would run for file. Its error
+// wraps os.ErrPermission when a candidate exists but cannot be executed
+// and no later one can, and os.ErrNotExist when there is no candidate.
+func findExecutable(file, pathEnv string) (string, error) {
+	if file == "" {
+		return "", fmt.Errorf("BINARY %q: %w", file, os.ErrNotExist)
+	}
+	if strings.Contains(file, "/") {
+		if err := executable(file); err != nil {
+			return "", fmt.Errorf("BINARY %q: %w", file, err)
+		}
+		return file, nil
+	}
+	denied := false
+	for _, dir := range filepath.SplitList(pathEnv) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, file)
+		if dir == "." {
+			p = "./" + file
+		}
+		err := executable(p)
+		if err == nil {
+			return p, nil
+		}
+		if errors.Is(err, os.ErrPermission) {
+			denied = true
+		}
+	}
+	if denied {
+		return "", fmt.Errorf("BINARY %q: found in PATH but %w", file, os.ErrPermission)
+	}
+	return "", fmt.Errorf("BINARY %q: not found in PATH", file)
+}
+
+// executable reports whether path is a file this process may execute.
+func executable(path string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+			return fmt.Errorf("no such file: %w", os.ErrNotExist)
+		}
+		return fmt.Errorf("%w", &os.PathError{Op: "stat", Path: path, Err: err})
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return fmt.Errorf("is a directory: %w", os.ErrPermission)
+	}
+	if err := unix.Faccessat(unix.AT_FDCWD, path, unix.X_OK, unix.AT_EACCESS); err != nil {
+		return fmt.Errorf("not executable: %w", os.ErrPermission)
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ww-dev/ww/fdmgr"
+)
+
+func runCommand() *cli.Command {
+	var fds fdFlags
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a program with named fds",
+		ArgsUsage: "[--] BINARY [ARG...]",
+		Description: "Each --with-fd NAME=FD hands ww's fd FD to BINARY. The fds land at 3, 4, 5, …\n" +
+			"ordered by source fd number, and BINARY finds each in WW_FD_<NAME>=<fd>.",
+		Flags:        []cli.Flag{withFDFlag(&fds)},
+		OnUsageError: onUsageError,
+		Action: func(c *cli.Context) error {
+			return runHost(c.Args().Slice(), fds.values)
+		},
+	}
+}
+
+// runHost runs argv on this host with the named fds and returns the
+// child's status as an *exitError. Everything is checked before anything
+// is opened, and everything is opened before the child starts.
+func runHost(argv []string, withFDs []string) error {
+	m := fdmgr.NewFDManager()
+	for _, v := range withFDs {
+		if err := m.ParseFDFlag(v); err != nil {
+			return usageErr(fmt.Errorf("--with-fd %w", err))
+		}
+	}
+	if len(argv) == 0 {
+		return usageErrf("no BINARY given (usage: ww run [--with-fd NAME=FD]... [--] BINARY [ARG...])")
+	}
+	path, err := lookPath(argv[0], os.Getenv("PATH"))
+	if err != nil {
+		return err
+	}
+	if err := m.PrepareFDs(); err != nil {
+		return usageErr(fmt.Errorf("--with-fd %w", err))
+	}
+	defer m.Close()
+
+	env := fdmgr.Environ(os.Environ(), m.GenerateEnvVars()...)
+	return startAndWait(path, argv, env, m.FDs())
+}
+
+// lookPath finds file as execvp(3) does: a name with a slash is used as it
+// is, any other is searched in PATH. A file that exists but cannot be
+// executed is status 126, one that does not exist 127, as env(1) has it.
+func lookPath(file, pathEnv string) (string, error) {
+	p, err := findExecutable(file, pathEnv)
+	switch {
+	case err == nil:
+		return p, nil
+	case errors.Is(err, os.ErrPermission):
+		return "", &exitError{code: exitCannotExec, err: err}
+	default:
+		return "", &exitError{code: exitNotFound, err: err}
+	}
+}

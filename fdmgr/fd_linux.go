@@ -1,0 +1,110 @@
+package fdmgr
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// dupCloexec duplicates fd at the lowest free number >= min, with
+// close-on-exec set, so that the copy never leaks into a program this
+// process starts unless it is placed there on purpose.
+func dupCloexec(fd, min int) (int, error) {
+	for {
+		n, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, min)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return n, err
+	}
+}
+
+// checkOpen reports whether fd is open in this process.
+func checkOpen(fd int) error {
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+		if errors.Is(err, unix.EBADF) {
+			return fmt.Errorf("fd %d is not open", fd)
+		}
+		return fmt.Errorf("fd %d: %w", fd, err)
+	}
+	return nil
+}
+
+// closeFD closes fd; an interrupted close has still released the fd on
+// Linux and is not retried.
+func closeFD(fd int) error {
+	err := unix.Close(fd)
+	if errors.Is(err, unix.EINTR) {
+		return nil
+	}
+	return err
+}
+
+// CloseOnExecFrom sets close-on-exec on every fd numbered min or more, so
+// that no fd this process inherited or opened reaches a program it starts
+// except the ones placed there on purpose. Fds are not closed: the Go
+// runtime and the caller may still use them.
+func CloseOnExecFrom(min int) error {
+	err := unix.CloseRange(uint(min), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("close_range: %w", err)
+	}
+	return cloexecByList(min)
+}
+
+// cloexecByList is the fallback for kernels older than 5.11: it walks
+// /proc/self/fd with raw system calls, so that the Go poller is not woken.
+func cloexecByList(min int) error {
+	fds, err := openFDs()
+	if err != nil {
+		return err
+	}
+	for _, fd := range fds {
+		if fd < min {
+			continue
+		}
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil && !errors.Is(err, unix.EBADF) {
+			return fmt.Errorf("fd %d: set close-on-exec: %w", fd, err)
+		}
+	}
+	return nil
+}
+
+// openFDs lists the fds open in this process, read from /proc/self/fd
+// with raw system calls.
+func openFDs() ([]int, error) {
+	dir, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open /proc/self/fd: %w", err)
+	}
+	defer unix.Close(dir)
+	var fds []int
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.ReadDirent(dir, buf)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read /proc/self/fd: %w", err)
+		}
+		if n <= 0 {
+			break
+		}
+		_, _, names := unix.ParseDirent(buf[:n], -1, nil)
+		for _, name := range names {
+			fd := 0
+			for i := 0; i < len(name); i++ {
+				fd = fd*10 + int(name[i]-'0')
+			}
+			if fd != dir {
+				fds = append(fds, fd)
+			}
+		}
+	}
+	return fds, nil
+}

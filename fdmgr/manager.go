@@ -1,0 +1,169 @@
+package fdmgr
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Request is one named fd asked for: NAME=SOURCE.
+type Request struct {
+	Name   string
+	Source Source
+}
+
+// FD is a request that has been prepared: its duplicate is open in this
+// process with close-on-exec set, and Target is where it lands in the
+// child.
+type FD struct {
+	Request
+	// Target is the fd number the child sees.
+	Target int
+	// Dup is this process's copy, owned by the FDManager.
+	Dup int
+}
+
+// FDManager collects named fd requests, opens them, and tells where each
+// lands in the child. Its steps are separate so that a caller can inspect
+// (or refuse) the requests before anything is opened: ParseFDFlag or Add,
+// then PrepareFDs, then GenerateEnvVars and FDs, then Close.
+type FDManager struct {
+	// First is the fd number the first named fd lands at; zero means
+	// FirstFD (3). A runtime wrapper whose caller already passes fds at
+	// 3, 4, … sets it past them.
+	First int
+
+	requests []Request
+	names    map[string]string // EnvName → name, to refuse duplicates
+	fds      []FD
+}
+
+// NewFDManager returns an empty FDManager.
+func NewFDManager() *FDManager {
+	return &FDManager{names: make(map[string]string)}
+}
+
+// ParseFDFlag parses one NAME=SOURCE value, as given to --with-fd, and adds
+// it. The error quotes the value and says what is wrong with it.
+func (m *FDManager) ParseFDFlag(value string) error {
+	name, source, ok := strings.Cut(value, "=")
+	if !ok {
+		return fmt.Errorf("%q: want NAME=SOURCE, there is no \"=\"", value)
+	}
+	if err := m.Add(name, source); err != nil {
+		return fmt.Errorf("%q: %w", value, err)
+	}
+	return nil
+}
+
+// Add validates a named request and adds it. Two names that give the same
+// variable (db and DB, a-b and a_b) are the same name.
+func (m *FDManager) Add(name, source string) error {
+	if m.fds != nil {
+		return errors.New("fds are already prepared")
+	}
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	src, err := ParseSource(source)
+	if err != nil {
+		return err
+	}
+	if m.names == nil {
+		m.names = make(map[string]string)
+	}
+	env := EnvName(name)
+	if prev, ok := m.names[env]; ok {
+		if prev == name {
+			return fmt.Errorf("name %q is given twice", name)
+		}
+		return fmt.Errorf("name %q is the same as %q (both are %s)", name, prev, env)
+	}
+	m.names[env] = name
+	m.requests = append(m.requests, Request{Name: name, Source: src})
+	return nil
+}
+
+// Requests returns the requests added so far, in the order they will land
+// in the child.
+func (m *FDManager) Requests() []Request {
+	return order(m.requests)
+}
+
+// Len returns the number of requests.
+func (m *FDManager) Len() int { return len(m.requests) }
+
+// PrepareFDs opens every request, in landing order, and assigns targets
+// First, First+1, … . Each source is duplicated with close-on-exec set; a
+// source fd itself is never closed or changed. On error nothing stays
+// open and the error names the request.
+func (m *FDManager) PrepareFDs() error {
+	if m.fds != nil {
+		return errors.New("fds are already prepared")
+	}
+	first := m.first()
+	reqs := order(m.requests)
+	fds := make([]FD, 0, len(reqs))
+	for i, r := range reqs {
+		dup, err := open(r.Source)
+		if err != nil {
+			for _, fd := range fds {
+				closeFD(fd.Dup)
+			}
+			return fmt.Errorf("%q: %w", r.Name+"="+r.Source.Text, err)
+		}
+		fds = append(fds, FD{Request: r, Target: first + i, Dup: dup})
+	}
+	m.fds = fds
+	return nil
+}
+
+func (m *FDManager) first() int {
+	if m.First > 0 {
+		return m.First
+	}
+	return FirstFD
+}
+
+// FDs returns the prepared fds in target order. The manager keeps
+// ownership of every Dup.
+func (m *FDManager) FDs() []FD {
+	return append([]FD(nil), m.fds...)
+}
+
+// GenerateEnvVars returns WW_FD_<NAME>=<target> for each prepared fd, in
+// target order.
+func (m *FDManager) GenerateEnvVars() []string {
+	env := make([]string, 0, len(m.fds))
+	for _, fd := range m.fds {
+		env = append(env, EnvName(fd.Name)+"="+strconv.Itoa(fd.Target))
+	}
+	return env
+}
+
+// Close closes every duplicate the manager holds. It may be called more
+// than once.
+func (m *FDManager) Close() error {
+	var errs []error
+	for _, fd := range m.fds {
+		if err := closeFD(fd.Dup); err != nil {
+			errs = append(errs, fmt.Errorf("close %s (fd %d): %w", fd.Name, fd.Dup, err))
+		}
+	}
+	m.fds = m.fds[:0]
+	return errors.Join(errs...)
+}
+
+// open returns a close-on-exec fd for the source, above the standard
+// streams so that it can never be mistaken for one.
+func open(s Source) (int, error) {
+	switch s.Kind {
+	case SourceFD:
+		if err := checkOpen(s.FD); err != nil {
+			return -1, err
+		}
+		return dupCloexec(s.FD, FirstFD)
+	}
+	return -1, fmt.Errorf("source %q: unknown kind", s.Text)
+}

@@ -1,0 +1,28 @@
+package fdmgr
+
+import (
+	"cmp"
+	"slices"
+)
+
+// order returns the requests in the order they land in the child: fds
+// that ww already holds first, by fd number (one fd under two names: by
+// name), then every other source by name. The order depends only on the
+// set of requests, never on the order of the flags, and a set of sources
+// that already are 3..N keeps its numbers.
+func order(reqs []Request) []Request {
+	out := slices.Clone(reqs)
+	slices.SortStableFunc(out, func(a, b Request) int {
+		af, bf := a.Source.IsFD(), b.Source.IsFD()
+		switch {
+		case af && !bf:
+			return -1
+		case !af && bf:
+			return 1
+		case af && bf && a.Source.FD != b.Source.FD:
+			return cmp.Compare(a.Source.FD, b.Source.FD)
+		}
+		return cmp.Or(cmp.Compare(EnvName(a.Name), EnvName(b.Name)), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
