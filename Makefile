@@ -1,0 +1,40 @@
+# ww: build, test, demo and benchmark.
+GO      ?= go
+BIN     := bin
+FUZZTIME ?= 5s
+export CGO_ENABLED ?= 0
+
+.PHONY: all build test check unit fuzz deps demo bench install clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ww ./cmd/ww
+
+# The one command that runs every test: installs what the tests need,
+# fails on gofmt differences and go vet findings, runs the tests with the
+# race detector (root-only ones included when run as root) and fuzzes the
+# parsers for a few seconds each.
+test: deps check unit fuzz
+
+deps:
+	@bash .ci/deps
+
+check:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt differs:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseFDFlag$$' -fuzztime $(FUZZTIME) ./fdmgr
+
+demo: build
+	@bash cmd/ww/testdata/demo.sh $(BIN)/ww
+
+install: build
+	install -m 0755 $(BIN)/ww /usr/local/bin/ww
+
+clean:
+	rm -rf $(BIN)

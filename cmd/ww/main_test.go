@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Binaries built once for every test in this package.
+var (
+	wwBin    string
+	probeBin string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ww-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		wwBin = filepath.Join(dir, "ww")
+		probeBin = filepath.Join(dir, "probe")
+		for pkg, out := range map[string]string{".": wwBin, "./testdata/probe": probeBin} {
+			cmd := exec.Command("go", "build", "-o", out, pkg)
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
+				return 1
+			}
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// result is what one run of ww gave.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runWW runs ww with args; extra land at fds 3, 4, … in ww.
+func runWW(t *testing.T, extra []*os.File, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(wwBin, args...)
+	cmd.ExtraFiles = extra
+	cmd.Env = env
+	if env == nil {
+		cmd.Env = os.Environ()
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("run ww %q: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// report is the probe's JSON.
+type report struct {
+	PID     int            `json:"pid"`
+	PPID    int            `json:"ppid"`
+	PGID    int            `json:"pgid"`
+	Args    []string       `json:"args"`
+	Env     []string       `json:"env"`
+	FDs     map[int]string `json:"fds"`
+	Cloexec map[int]bool   `json:"cloexec"`
+	Signals []int          `json:"signals"`
+}
+
+func parseReport(t *testing.T, out string) report {
+	t.Helper()
+	var r report
+	line := out[strings.LastIndex(strings.TrimRight(out, "\n"), "\n")+1:]
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		t.Fatalf("probe report %q: %v", out, err)
+	}
+	return r
+}
+
+// wwVars returns the probe's WW_FD_* variables.
+func (r report) wwVars() []string {
+	var vars []string
+	for _, kv := range r.Env {
+		if strings.HasPrefix(kv, "WW_FD_") {
+			vars = append(vars, kv)
+		}
+	}
+	return vars
+}
+
+// tempFiles creates n distinct files; their paths tell them apart in the
+// probe's /proc/self/fd view.
+func tempFiles(t *testing.T, n int) []*os.File {
+	t.Helper()
+	dir := t.TempDir()
+	files := make([]*os.File, n)
+	for i := range files {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("f%d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		files[i] = f
+	}
+	return files
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/containerd/console"
+)
+
+// startSignalProbe starts ww running the probe in "signals 1" mode and
+// waits until the probe listens for signals.
+func startSignalProbe(t *testing.T, cmd *exec.Cmd, out io.Reader) *bufio.Reader {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	br := bufio.NewReader(out)
+	line, err := br.ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		t.Fatalf("probe said %q, %v; want ready", line, err)
+	}
+	return br
+}
+
+// TestRunForwardsSignals sends each forwarded signal to ww with kill(2)
+// and checks that the child gets it exactly once.
+func TestRunForwardsSignals(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP,
+		syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH} {
+		t.Run(sig.String()+", delivered once", func(t *testing.T) {
+			cmd := exec.Command(wwBin, "run", "--with-fd", "in=0", probeBin, "signals", "1")
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			br := startSignalProbe(t, cmd, out)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			rest, _ := io.ReadAll(br)
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("ww: %v", err)
+			}
+			r := parseReport(t, string(rest))
+			if !slices.Equal(r.Signals, []int{int(sig)}) {
+				t.Errorf("child got signals %v, want [%d] once", r.Signals, sig)
+			}
+		})
+	}
+}
+
+// TestRunTerminalSignalsOnce runs ww in the foreground of a pseudo
+// terminal: Ctrl-C and a window resize, which the terminal sends to its
+// whole foreground process group, must reach the child once.
+func TestRunTerminalSignalsOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		send func(console.Console) error
+		sig  syscall.Signal
+	}{
+		{"Ctrl-C, one SIGINT", func(c console.Console) error { _, err := c.Write([]byte{0x03}); return err }, syscall.SIGINT},
+		{"Ctrl-\\, one SIGQUIT", func(c console.Console) error { _, err := c.Write([]byte{0x1c}); return err }, syscall.SIGQUIT},
+		{"resize, one SIGWINCH", func(c console.Console) error { return c.Resize(console.WinSize{Height: 40, Width: 100}) }, syscall.SIGWINCH},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pty, slavePath, err := console.NewPty()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pty.Close()
+			slave, err := os.OpenFile(slavePath, os.O_RDWR|syscall.O_NOCTTY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(wwBin, "run", "--with-fd", "tty=0", probeBin, "signals", "1")
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+			br := startSignalProbe(t, cmd, pty)
+			slave.Close()
+			if err := tc.send(pty); err != nil {
+				t.Fatal(err)
+			}
+			waitErr := make(chan error, 1)
+			go func() { waitErr <- cmd.Wait() }()
+			var report string
+			for {
+				line, err := br.ReadString('\n')
+				// The terminal echoes "^C" in front of the report.
+				if i := strings.Index(line, "{"); i >= 0 {
+					report = line[i:]
+					break
+				}
+				if err != nil {
+					t.Fatalf("no report from the probe: %v", err)
+				}
+			}
+			select {
+			case err := <-waitErr:
+				if err != nil {
+					t.Fatalf("ww: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("ww did not exit")
+			}
+			r := parseReport(t, report)
+			if !slices.Equal(r.Signals, []int{int(tc.sig)}) {
+				t.Errorf("child got signals %v, want [%d] once", r.Signals, tc.sig)
+			}
+		})
+	}
+}

@@ -1,0 +1,130 @@
+// The Go runtime would otherwise hold cgroup files open from start-up and
+// blur the probe's view of its own fds.
+
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
+// Command probe reports what a process received from ww: its fds, its
+// environment and its signals. Tests run it under ww and read its JSON.
+//
+//	probe fds            print the report and exit 0
+//	probe exit N         exit with status N
+//	probe kill SIG       kill itself with signal number SIG
+//	probe signals N      print "ready", then count signals until N arrived
+//	                     and a quiet spell passed; print the report
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Report is what the probe prints.
+type Report struct {
+	PID     int            `json:"pid"`
+	PPID    int            `json:"ppid"`
+	PGID    int            `json:"pgid"`
+	Args    []string       `json:"args"`
+	Env     []string       `json:"env"`
+	FDs     map[int]string `json:"fds"`
+	Cloexec map[int]bool   `json:"cloexec"`
+	Signals []int          `json:"signals,omitempty"`
+}
+
+func main() {
+	// Read the fds before anything else can open one.
+	fds, cloexec := listFDs()
+	r := Report{
+		PID: os.Getpid(), PPID: os.Getppid(), PGID: syscall.Getpgrp(),
+		Args: os.Args, Env: os.Environ(), FDs: fds, Cloexec: cloexec,
+	}
+	mode := "fds"
+	if len(os.Args) > 1 {
+		mode = os.Args[1]
+	}
+	switch mode {
+	case "fds":
+	case "exit":
+		os.Exit(atoi(os.Args[2]))
+	case "kill":
+		syscall.Kill(os.Getpid(), syscall.Signal(atoi(os.Args[2])))
+		time.Sleep(5 * time.Second)
+		os.Exit(99)
+	case "signals":
+		r.Signals = countSignals(atoi(os.Args[2]))
+	default:
+		fmt.Fprintf(os.Stderr, "probe: unknown mode %q\n", mode)
+		os.Exit(64)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+		os.Exit(65)
+	}
+}
+
+func countSignals(n int) []int {
+	c := make(chan os.Signal, 64)
+	signal.Notify(c, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	fmt.Println("ready")
+	var got []int
+	for len(got) < n {
+		got = append(got, int((<-c).(syscall.Signal)))
+	}
+	// A duplicate would arrive right behind the first.
+	quiet := time.After(300 * time.Millisecond)
+	for {
+		select {
+		case s := <-c:
+			got = append(got, int(s.(syscall.Signal)))
+		case <-quiet:
+			return got
+		}
+	}
+}
+
+func listFDs() (map[int]string, map[int]bool) {
+	dir, err := syscall.Open("/proc/self/fd", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		panic(err)
+	}
+	buf := make([]byte, 1<<16)
+	var names []string
+	for {
+		n, err := syscall.ReadDirent(dir, buf)
+		if err != nil {
+			panic(err)
+		}
+		if n <= 0 {
+			break
+		}
+		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
+	}
+	fds := make(map[int]string)
+	cloexec := make(map[int]bool)
+	for _, name := range names {
+		fd := atoi(name)
+		if fd == dir {
+			continue
+		}
+		target, _ := os.Readlink("/proc/self/fd/" + name)
+		fds[fd] = target
+		flags, _, _ := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+		cloexec[fd] = flags&syscall.FD_CLOEXEC != 0
+	}
+	syscall.Close(dir)
+	return fds, cloexec
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "probe: %q is not a number\n", s)
+		os.Exit(64)
+	}
+	return n
+}

@@ -1,0 +1,200 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/ww-dev/ww/fdmgr"
+)
+
+// The variables of systemd's socket activation protocol (sd_listen_fds(3)).
+const (
+	listenFDs     = "LISTEN_FDS"
+	listenFDNames = "LISTEN_FDNAMES"
+	listenPID     = "LISTEN_PID"
+)
+
+// envEdit removes variables from process.env, then appends its own. Every
+// variable it sets is also removed first, so applying it again changes
+// nothing.
+type envEdit struct {
+	what         string   // the edit, for errors: "set WW_FD_* variables"
+	set          []string // "KEY=value" entries to append
+	dropPrefixes []string // remove variables whose name starts with one
+	dropKeys     []string // remove variables with exactly these names
+	check        func(key, value string) error
+}
+
+var (
+	_ Modifier  = (*envEdit)(nil)
+	_ Validator = (*envEdit)(nil)
+)
+
+// FDEnv sets the WW_FD_<NAME>=<fd> entries in env into process.env, after
+// removing every WW_FD_* variable already there: one an outer ww or an
+// earlier run left must not point the child at a wrong fd. An empty env
+// only removes.
+func FDEnv(env []string) Modifier {
+	return &envEdit{
+		what:         "set " + fdmgr.EnvPrefix + "* variables",
+		set:          slices.Clone(env),
+		dropPrefixes: []string{fdmgr.EnvPrefix},
+		check:        checkFDVar,
+	}
+}
+
+// SystemdEnv sets systemd socket activation variables, LISTEN_FDS,
+// LISTEN_FDNAMES and LISTEN_PID, into process.env, after removing all three
+// wherever they were: a LISTEN_FDNAMES left from an outer activation must
+// not describe fds it does not match. An empty env only removes.
+func SystemdEnv(env []string) Modifier {
+	return &envEdit{
+		what:     "set LISTEN_* variables",
+		set:      slices.Clone(env),
+		dropKeys: []string{listenFDs, listenFDNames, listenPID},
+		check:    checkListenVar,
+	}
+}
+
+// Env sets the "KEY=value" entries in set into process.env, replacing any
+// variable of the same name, after removing every variable whose name
+// starts with one of dropPrefixes.
+func Env(set []string, dropPrefixes ...string) Modifier {
+	return &envEdit{
+		what:         "set env",
+		set:          slices.Clone(set),
+		dropPrefixes: slices.Clone(dropPrefixes),
+	}
+}
+
+// Validate checks the entries to set: each "KEY=value", no name twice.
+func (e *envEdit) Validate() error {
+	for _, p := range e.dropPrefixes {
+		if p == "" {
+			return errors.New("env prefix to drop is empty: it would drop every variable")
+		}
+	}
+	seen := make(map[string]bool, len(e.set))
+	for _, kv := range e.set {
+		key, value, ok := strings.Cut(kv, "=")
+		switch {
+		case !ok:
+			return fmt.Errorf("env %q: no '=' between name and value", kv)
+		case key == "":
+			return fmt.Errorf("env %q: name is empty", kv)
+		case seen[key]:
+			return fmt.Errorf("env %q: variable %q is set twice", kv, key)
+		}
+		seen[key] = true
+		if e.check == nil {
+			continue
+		}
+		if err := e.check(key, value); err != nil {
+			return fmt.Errorf("env %q: %w", kv, err)
+		}
+	}
+	return nil
+}
+
+// Modify edits s.Process.Env. Variables it keeps stay in their order; its
+// own come last, in the order given.
+func (e *envEdit) Modify(s *specs.Spec) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if s == nil || s.Process == nil {
+		return fmt.Errorf("%s: %w", e.what, ErrNoProcess)
+	}
+	replaced := make(map[string]bool, len(e.set))
+	for _, kv := range e.set {
+		replaced[envKey(kv)] = true
+	}
+	env := make([]string, 0, len(s.Process.Env)+len(e.set))
+	for _, kv := range s.Process.Env {
+		key := envKey(kv)
+		if replaced[key] || e.drops(key) {
+			continue
+		}
+		env = append(env, kv)
+	}
+	s.Process.Env = append(env, e.set...)
+	return nil
+}
+
+// drops reports whether the variable key goes whatever the edit sets.
+func (e *envEdit) drops(key string) bool {
+	if slices.Contains(e.dropKeys, key) {
+		return true
+	}
+	for _, p := range e.dropPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// envKey is the name in an environment entry; an entry without '=' is all
+// name.
+func envKey(kv string) string {
+	key, _, _ := strings.Cut(kv, "=")
+	return key
+}
+
+// checkFDVar checks one WW_FD_<NAME>=<fd> entry: the name as
+// fdmgr.EnvName writes it, the fd one a named fd can land at.
+func checkFDVar(key, value string) error {
+	name, ok := strings.CutPrefix(key, fdmgr.EnvPrefix)
+	if !ok {
+		return fmt.Errorf("variable %q does not start with %s", key, fdmgr.EnvPrefix)
+	}
+	if err := fdmgr.ValidateName(name); err != nil {
+		return fmt.Errorf("variable %q: %w", key, err)
+	}
+	if want := fdmgr.EnvName(name); key != want {
+		return fmt.Errorf("variable %q should be %q", key, want)
+	}
+	return checkFD(value)
+}
+
+// checkFD checks the fd a WW_FD_* variable points at.
+func checkFD(value string) error {
+	if !isDigits(value) {
+		return fmt.Errorf("fd %q is not a number", value)
+	}
+	if n, err := strconv.Atoi(value); err != nil || n < fdmgr.FirstFD {
+		return fmt.Errorf("fd %q is out of range: named fds start at %d", value, fdmgr.FirstFD)
+	}
+	return nil
+}
+
+// checkListenVar checks one variable of systemd socket activation.
+func checkListenVar(key, value string) error {
+	switch key {
+	case listenFDs, listenPID:
+		if !isDigits(value) {
+			return fmt.Errorf("%s %q is not a number", key, value)
+		}
+	case listenFDNames:
+	default:
+		return fmt.Errorf("variable %q is not one of %s, %s, %s", key, listenFDs, listenFDNames, listenPID)
+	}
+	return nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
