@@ -7,6 +7,9 @@ const (
 	EnvListenFDs     = "LISTEN_FDS"
 	EnvListenFDNames = "LISTEN_FDNAMES"
 	EnvListenPID     = "LISTEN_PID"
+	// EnvListenPIDFDID is set next to LISTEN_PID by newer systemd; it is
+	// never passed on, as it names ww's parent's view of the receiver.
+	EnvListenPIDFDID = "LISTEN_PIDFDID"
 )
 
 // Environ returns the child's environment: base without any WW_FD_*
@@ -26,5 +29,5 @@ func Environ(base []string, extra ...string) []string {
 
 func isListenVar(kv string) bool {
 	key, _, _ := strings.Cut(kv, "=")
-	return key == EnvListenFDs || key == EnvListenFDNames || key == EnvListenPID
+	return key == EnvListenFDs || key == EnvListenFDNames || key == EnvListenPID || key == EnvListenPIDFDID
 }

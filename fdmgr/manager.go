@@ -37,6 +37,7 @@ type FDManager struct {
 	requests []Request
 	names    map[string]string // EnvName → name, to refuse duplicates
 	fds      []FD
+	reserved []int // placeholders at target numbers, see ReserveTargets
 }
 
 // NewFDManager returns an empty FDManager.
@@ -152,6 +153,7 @@ func (m *FDManager) Close() error {
 		}
 	}
 	m.fds = m.fds[:0]
+	m.closeReserved()
 	return errors.Join(errs...)
 }
 

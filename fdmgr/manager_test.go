@@ -81,7 +81,7 @@ func TestEnvName(t *testing.T) {
 }
 
 func TestEnviron(t *testing.T) {
-	base := []string{"PATH=/bin", "WW_FD_OLD=9", "LISTEN_FDS=1", "LISTEN_PID=4", "LISTEN_FDNAMES=x",
+	base := []string{"PATH=/bin", "WW_FD_OLD=9", "LISTEN_FDS=1", "LISTEN_PID=4", "LISTEN_FDNAMES=x", "LISTEN_PIDFDID=77",
 		"LISTEN_FDSX=kept", "WW_FDX=kept", "HOME=/root"}
 	got := Environ(base, "WW_FD_DB=3")
 	want := []string{"PATH=/bin", "LISTEN_FDSX=kept", "WW_FDX=kept", "HOME=/root", "WW_FD_DB=3"}

@@ -1,6 +1,7 @@
 package fdmgr
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -172,10 +173,11 @@ func TestReceiveListenerAccepts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	checkAccepts(t, l)
-	if err := unix.Close(fd); err != unix.EBADF {
-		t.Errorf("fd %d received is still open after Listener (close: %v)", fd, err)
+	// The listener works on a duplicate; the fd received must be gone.
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); !errors.Is(err, unix.EBADF) {
+		t.Errorf("fd %d is still open after Listener (fcntl: %v)", fd, err)
 	}
+	checkAccepts(t, l)
 }
 
 func TestReceivePacketConnAndConn(t *testing.T) {
@@ -216,4 +218,71 @@ func TestReceiveFileReads(t *testing.T) {
 	if err != nil || string(b) != "data" {
 		t.Errorf("read %q, %v; want \"data\"", b, err)
 	}
+}
+
+// TestReceiveEnvSystemd starts this test binary again with a listener and
+// a file at fds 3 and 4, as systemd and ww --systemd pass them; the child
+// learns its own pid only once started, so it sets LISTEN_PID itself.
+func TestReceiveEnvSystemd(t *testing.T) {
+	if os.Getenv("WW_TEST_RECEIVE_CHILD") == "1" {
+		receiveChild(t)
+		return
+	}
+	lf := os.NewFile(uintptr(tcpListener(t)), "http")
+	df := os.NewFile(uintptr(regularFile(t)), "data")
+	defer lf.Close()
+	defer df.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestReceiveEnvSystemd$", "-test.v")
+	cmd.Env = Environ(os.Environ(), "WW_TEST_RECEIVE_CHILD=1",
+		"LISTEN_FDS=2", "LISTEN_FDNAMES=http:data", "WW_FD_HTTP=3", "WW_FD_DATA=4")
+	cmd.ExtraFiles = []*os.File{lf, df}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "receive child done") {
+		t.Fatalf("child did not run the test:\n%s", out)
+	}
+}
+
+func receiveChild(t *testing.T) {
+	t.Setenv("LISTEN_PID", strconv.Itoa(os.Getpid()))
+	for _, fd := range []int{3, 4} {
+		if cloexec(t, fd) {
+			t.Fatalf("fd %d arrived with close-on-exec", fd)
+		}
+	}
+	r, err := ReceiveEnv(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, key := range []string{"WW_FD_HTTP", "WW_FD_DATA", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"} {
+		if v, ok := os.LookupEnv(key); ok {
+			t.Errorf("%s=%q is still set after ReceiveEnv(true)", key, v)
+		}
+	}
+	if got := r.Names(); !slices.Equal(got, []string{"http", "data"}) {
+		t.Errorf("Names() = %q, want [http data]", got)
+	}
+	for _, fd := range []int{3, 4} {
+		if !cloexec(t, fd) {
+			t.Errorf("fd %d has no close-on-exec after ReceiveEnv", fd)
+		}
+	}
+	l, err := r.Listener("http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	checkAccepts(t, l)
+	f, err := r.File("data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if b, err := io.ReadAll(f); err != nil || string(b) != "data" {
+		t.Errorf("read %q, %v from data; want \"data\"", b, err)
+	}
+	fmt.Println("receive child done")
 }

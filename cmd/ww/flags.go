@@ -21,3 +21,12 @@ func withFDFlag(dest *fdFlags) cli.Flag {
 		Value: dest,
 	}
 }
+
+// systemdFlag is --systemd: also speak the socket-activation protocol.
+func systemdFlag(dest *bool) cli.Flag {
+	return &cli.BoolFlag{
+		Name:        "systemd",
+		Usage:       "also set LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID (systemd socket activation)",
+		Destination: dest,
+	}
+}

@@ -14,8 +14,11 @@ import (
 
 // Binaries built once for every test in this package.
 var (
-	wwBin    string
-	probeBin string
+	wwBin      string
+	probeBin   string
+	sdprobeBin string
+	// sdprobeCBin is empty when libsystemd's headers are missing.
+	sdprobeCBin string
 )
 
 func TestMain(m *testing.M) {
@@ -28,7 +31,8 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		wwBin = filepath.Join(dir, "ww")
 		probeBin = filepath.Join(dir, "probe")
-		for pkg, out := range map[string]string{".": wwBin, "./testdata/probe": probeBin} {
+		sdprobeBin = filepath.Join(dir, "sdprobe")
+		for pkg, out := range map[string]string{".": wwBin, "./testdata/probe": probeBin, "./testdata/sdprobe": sdprobeBin} {
 			cmd := exec.Command("go", "build", "-o", out, pkg)
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if b, err := cmd.CombinedOutput(); err != nil {
@@ -36,6 +40,7 @@ func TestMain(m *testing.M) {
 				return 1
 			}
 		}
+		sdprobeCBin = buildCProbe(dir)
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -118,4 +123,31 @@ func tempFiles(t *testing.T, n int) []*os.File {
 		files[i] = f
 	}
 	return files
+}
+
+// buildCProbe builds the libsystemd probe, or returns "" when the machine
+// cannot (make test installs gcc and libsystemd-dev).
+func buildCProbe(dir string) string {
+	flags, err := exec.Command("pkg-config", "--cflags", "--libs", "libsystemd").Output()
+	if err != nil {
+		return ""
+	}
+	out := filepath.Join(dir, "sdprobe-c")
+	args := append([]string{"-O2", "-Wall", "-o", out, "testdata/sdprobe-c/main.c"}, strings.Fields(string(flags))...)
+	if b, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build sdprobe-c: %v\n%s", err, b)
+		return ""
+	}
+	return out
+}
+
+// cleanEnv is the test's environment without any variable ww manages.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "WW_FD_") && !strings.HasPrefix(kv, "LISTEN_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }

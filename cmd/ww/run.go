@@ -12,16 +12,17 @@ import (
 
 func runCommand() *cli.Command {
 	var fds fdFlags
+	var systemd bool
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run a program with named fds",
 		ArgsUsage: "[--] BINARY [ARG...]",
 		Description: "Each --with-fd NAME=FD hands ww's fd FD to BINARY. The fds land at 3, 4, 5, …\n" +
 			"ordered by source fd number, and BINARY finds each in WW_FD_<NAME>=<fd>.",
-		Flags:        []cli.Flag{withFDFlag(&fds)},
+		Flags:        []cli.Flag{withFDFlag(&fds), systemdFlag(&systemd)},
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
-			return runHost(c.Args().Slice(), fds.values)
+			return runHost(c.Args().Slice(), fds.values, systemd)
 		},
 	}
 }
@@ -29,7 +30,11 @@ func runCommand() *cli.Command {
 // runHost runs argv on this host with the named fds and returns the
 // child's status as an *exitError. Everything is checked before anything
 // is opened, and everything is opened before the child starts.
-func runHost(argv []string, withFDs []string) error {
+//
+// With systemd, ww sets the socket-activation protocol and replaces itself
+// with the program, as systemd-socket-activate does, so that LISTEN_PID
+// is the program's pid; there is then no child to wait for.
+func runHost(argv []string, withFDs []string, systemd bool) error {
 	m := fdmgr.NewFDManager()
 	for _, v := range withFDs {
 		if err := m.ParseFDFlag(v); err != nil {
@@ -43,13 +48,24 @@ func runHost(argv []string, withFDs []string) error {
 	if err != nil {
 		return err
 	}
+	defer m.Close()
+	if systemd {
+		if err := m.ReserveTargets(); err != nil {
+			return err
+		}
+	}
 	if err := m.PrepareFDs(); err != nil {
 		return usageErr(fmt.Errorf("--with-fd %w", err))
 	}
-	defer m.Close()
-
 	env := fdmgr.Environ(os.Environ(), m.GenerateEnvVars()...)
-	return startAndWait(path, argv, env, m.FDs())
+	if !systemd {
+		return startAndWait(path, argv, env, m.FDs())
+	}
+	listen, err := m.SystemdEnvVars(os.Getpid())
+	if err != nil {
+		return err
+	}
+	return startError(path, m.Exec(path, argv, append(env, listen...)))
 }
 
 // lookPath finds file as execvp(3) does: a name with a slash is used as it

@@ -1,0 +1,27 @@
+package fdmgr
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// SystemdEnvVars returns the systemd socket-activation variables for the
+// prepared fds: LISTEN_FDS (the count), LISTEN_FDNAMES (the names, in fd
+// order, joined by ':') and LISTEN_PID (pid, the process that will hold
+// the fds). The protocol numbers fds from 3 with no gaps, so the fds must
+// start at FirstFD.
+func (m *FDManager) SystemdEnvVars(pid int) ([]string, error) {
+	if m.first() != FirstFD {
+		return nil, fmt.Errorf("socket activation needs the fds at %d and up, not at %d", FirstFD, m.first())
+	}
+	names := make([]string, len(m.fds))
+	for i, fd := range m.fds {
+		names[i] = fd.Name
+	}
+	return []string{
+		EnvListenFDs + "=" + strconv.Itoa(len(m.fds)),
+		EnvListenFDNames + "=" + strings.Join(names, ":"),
+		EnvListenPID + "=" + strconv.Itoa(pid),
+	}, nil
+}
