@@ -1,0 +1,42 @@
+// Package fdmgr hands named file descriptors from one process to the
+// program it starts, and lets that program find them by name.
+//
+// # The parent's side
+//
+// A request is NAME=SOURCE: a name, and where the fd comes from (an fd
+// the parent already holds, a file, a socket to connect or to listen on;
+// see ParseSource). FDManager takes requests (ParseFDFlag, Add), opens
+// them (PrepareFDs), and says where each lands (GenerateEnvVars, FDs).
+// Requests are separate from opening so that a policy can look at every
+// request before anything is opened.
+//
+// The protocol:
+//
+//   - The named fds land in the child at 3, 4, 5, … (FirstFD, or First
+//     when a caller already passes fds of its own) with no gaps.
+//   - Order: fds the parent already holds first, by fd number (one fd
+//     under two names: by name); then every other source, by name. The
+//     order of the requests never matters.
+//   - Each name becomes WW_FD_<NAME>=<fd>, NAME upper-cased with '-'
+//     turned into '_' (EnvName). Names that give the same variable are
+//     the same name. An outer ww's WW_FD_* variables and an outer
+//     activation's LISTEN_* variables never reach the child (Environ).
+//   - Every fd the manager opens or duplicates has close-on-exec set; it
+//     reaches the child only by being placed at its target. A source fd
+//     is never closed or changed.
+//   - With socket activation, LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID
+//     describe the same fds (SystemdEnvVars). LISTEN_PID must be the pid
+//     of the program itself, so the fds are placed in this process and
+//     the process replaces itself with the program (ReserveTargets, Exec).
+//
+// Sources are opened with raw system calls, never through the Go
+// runtime's poller, so that placing fds in this process cannot overwrite
+// an fd the runtime holds.
+//
+// # The child's side
+//
+// Receive and ReceiveEnv read WW_FD_* and the systemd variables and hand
+// each fd out by name as an *os.File, net.Listener, net.PacketConn or
+// net.Conn, with close-on-exec set, so that no program parses the
+// variables by hand.
+package fdmgr
