@@ -144,7 +144,7 @@ func checkSource(source string) error {
 	if source == "" {
 		return errors.New("source is empty")
 	}
-	if isDigits(source) || strings.HasPrefix(source, "fd:") {
+	if isDigits(strings.TrimLeft(source, "+-")) || strings.HasPrefix(source, "fd:") {
 		return fmt.Errorf("%q: an fd number means nothing in an annotation; name a file or socket", source)
 	}
 	return nil

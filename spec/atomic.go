@@ -10,9 +10,9 @@ import (
 
 // writeAtomic replaces path with what write puts in a temporary file next
 // to it. Readers of path see the old file or the new one, never a part; a
-// crash after writeAtomic returns keeps the new one. On error before the
-// rename the temporary file is removed and path is untouched.
-func writeAtomic(path string, mode fs.FileMode, write func(io.Writer) error) (err error) {
+// crash after writeAtomic returns keeps the new one. An error before the
+// rename removes the temporary file and leaves path untouched.
+func writeAtomic(path string, mode fs.FileMode, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	// A dot name keeps the temporary file out of a plain ls and away from
 	// anything that globs *.json in the bundle.
@@ -21,40 +21,37 @@ func writeAtomic(path string, mode fs.FileMode, write func(io.Writer) error) (er
 		return err
 	}
 	tmp := f.Name()
-	closed, renamed := false, false
-	defer func() {
-		if err == nil || renamed {
-			return
-		}
-		if !closed {
-			f.Close()
-		}
+	if err := fill(f, mode, write); err != nil {
 		os.Remove(tmp)
-	}()
-	// CreateTemp makes the file 0600; Chmod, unlike a mode given at
-	// creation, is not narrowed by the umask.
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	closed = true
-	if err := f.Close(); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	renamed = true
 	return syncDir(dir)
 }
 
-// syncDir makes a rename in dir durable. Past the rename nothing is left to
-// clean up: path already is the new file.
+// fill writes the temporary file f through to the disk and closes it,
+// whatever fails.
+func fill(f *os.File, mode fs.FileMode, write func(io.Writer) error) error {
+	// CreateTemp makes the file 0600; Chmod, unlike a mode given at
+	// creation, is not narrowed by the umask.
+	err := f.Chmod(mode)
+	if err == nil {
+		err = write(f)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDir makes the rename in dir survive a crash. When it fails, path
+// already is the new file; only its durability is in doubt.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {

@@ -144,7 +144,7 @@ func TestSaveErrors(t *testing.T) {
 		{
 			name:    "path a folder: refused",
 			save:    func(c *Config) error { return c.SaveFile(folder) },
-			wantErr: `save config "` + folder + `": "` + folder + `" is not a regular file`,
+			wantErr: `save config "` + folder + `": not a regular file`,
 		},
 		{
 			name:    "folder missing: open error",

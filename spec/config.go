@@ -22,7 +22,8 @@ const defaultMode fs.FileMode = 0o644
 
 // Config is one config.json: the runtime-spec view of it to edit, and the
 // JSON it was loaded from, so that fields this runtime-spec version does not
-// know are written back unchanged.
+// know are written back unchanged. A Config made by hand with only Spec set
+// writes just Spec.
 type Config struct {
 	// Spec is the configuration to edit. Save writes what it holds.
 	Spec *specs.Spec
@@ -142,7 +143,7 @@ func (c *Config) saveMode(path string) (fs.FileMode, error) {
 	info, err := os.Lstat(path)
 	switch {
 	case err == nil && !info.Mode().IsRegular():
-		return 0, fmt.Errorf("%q is not a regular file", path)
+		return 0, errors.New("not a regular file")
 	case err == nil:
 		return info.Mode().Perm(), nil
 	case !errors.Is(err, fs.ErrNotExist):

@@ -13,10 +13,13 @@ import (
 )
 
 // The variables of systemd's socket activation protocol (sd_listen_fds(3)).
+// Newer systemd sets LISTEN_PIDFDID beside LISTEN_PID; it names a process
+// as seen from outside the container, so it is only ever removed.
 const (
 	listenFDs     = "LISTEN_FDS"
 	listenFDNames = "LISTEN_FDNAMES"
 	listenPID     = "LISTEN_PID"
+	listenPIDFDID = "LISTEN_PIDFDID"
 )
 
 // envEdit removes variables from process.env, then appends its own. Every
@@ -49,14 +52,15 @@ func FDEnv(env []string) Modifier {
 }
 
 // SystemdEnv sets systemd socket activation variables, LISTEN_FDS,
-// LISTEN_FDNAMES and LISTEN_PID, into process.env, after removing all three
-// wherever they were: a LISTEN_FDNAMES left from an outer activation must
-// not describe fds it does not match. An empty env only removes.
+// LISTEN_FDNAMES and LISTEN_PID, into process.env, after removing those and
+// LISTEN_PIDFDID wherever they were: a LISTEN_FDNAMES left from an outer
+// activation must not describe fds it does not match. An empty env only
+// removes.
 func SystemdEnv(env []string) Modifier {
 	return &envEdit{
 		what:     "set LISTEN_* variables",
 		set:      slices.Clone(env),
-		dropKeys: []string{listenFDs, listenFDNames, listenPID},
+		dropKeys: []string{listenFDs, listenFDNames, listenPID, listenPIDFDID},
 		check:    checkListenVar,
 	}
 }
