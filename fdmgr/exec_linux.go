@@ -37,12 +37,20 @@ func (m *FDManager) closeReserved() {
 	m.reserved = nil
 }
 
-// Exec places every prepared fd at its target in this process, marks
-// every fd past the targets close-on-exec, and replaces the process with
-// path. Fds below First (a runtime's caller's own) are left alone. Exec
-// returns only on failure, with the fds already moved: the caller should
-// exit.
-func (m *FDManager) Exec(path string, argv, env []string) error {
+// ExecOptions tune Exec.
+type ExecOptions struct {
+	// KeepOthers leaves every fd past the targets as it is, for a
+	// wrapper that must pass its caller's fds on untouched; by default
+	// they are marked close-on-exec, so the program gets only its named
+	// fds and the standard streams.
+	KeepOthers bool
+}
+
+// Exec places every prepared fd at its target in this process and
+// replaces the process with path. Fds below First (a runtime's caller's
+// own) are left alone. Exec returns only on failure, with the fds already
+// moved: the caller should exit.
+func (m *FDManager) Exec(path string, argv, env []string, o ExecOptions) error {
 	limit := m.first() + len(m.fds)
 	// A copy that sits in the target range would be overwritten by
 	// another's placement: move it above first.
@@ -64,8 +72,10 @@ func (m *FDManager) Exec(path string, argv, env []string) error {
 		}
 	}
 	m.reserved = nil // replaced by the placed fds
-	if err := CloseOnExecFrom(limit); err != nil {
-		return err
+	if !o.KeepOthers {
+		if err := CloseOnExecFrom(limit); err != nil {
+			return err
+		}
 	}
 	err := syscall.Exec(path, argv, env)
 	return fmt.Errorf("exec %s: %w", path, err)

@@ -112,7 +112,7 @@ func (m *FDManager) PrepareFDs() error {
 			for _, fd := range fds {
 				closeFD(fd.Dup)
 			}
-			return fmt.Errorf("%q: %w", r.Name+"="+r.Source.Text, err)
+			return &OpenError{Request: r, Err: err}
 		}
 		fds = append(fds, FD{Request: r, Target: first + i, Dup: dup})
 	}
@@ -126,6 +126,17 @@ func (m *FDManager) first() int {
 	}
 	return FirstFD
 }
+
+// OpenError is PrepareFDs' error: the request that could not be opened,
+// and why.
+type OpenError struct {
+	Request
+	Err error
+}
+
+func (e *OpenError) Error() string { return fmt.Sprintf("%q: %v", e.Name+"="+e.Source.Text, e.Err) }
+
+func (e *OpenError) Unwrap() error { return e.Err }
 
 // FDs returns the prepared fds in target order. The manager keeps
 // ownership of every Dup.
@@ -155,17 +166,4 @@ func (m *FDManager) Close() error {
 	m.fds = m.fds[:0]
 	m.closeReserved()
 	return errors.Join(errs...)
-}
-
-// open returns a close-on-exec fd for the source, above the standard
-// streams so that it can never be mistaken for one.
-func open(s Source) (int, error) {
-	switch s.Kind {
-	case SourceFD:
-		if err := checkOpen(s.FD); err != nil {
-			return -1, err
-		}
-		return dupCloexec(s.FD, FirstFD)
-	}
-	return -1, fmt.Errorf("source %q: unknown kind", s.Text)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -60,6 +61,14 @@ func exitCode(err error, w io.Writer) int {
 
 // run is ww's whole command line; args[0] is the program name.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// The runtime reads runc's command line, not ww's: dispatch before
+	// any flag parsing, and cheaply, as the runtime is called often.
+	if len(args) > 0 && filepath.Base(args[0]) == runtimeName {
+		return runtimeMain(args[1:], stderr)
+	}
+	if len(args) > 1 && args[1] == "runtime" {
+		return runtimeMain(args[2:], stderr)
+	}
 	app := newApp(stdout, stderr)
 	return app.RunContext(ctx, args)
 }
@@ -70,7 +79,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage: "start programs with named file descriptors",
 		Description: "ww hands named fds to a program: they land at 3, 4, 5, … in a fixed order,\n" +
 			"and the program finds each by name in WW_FD_<NAME>=<fd>.",
-		Commands:  []*cli.Command{runCommand()},
+		Commands:  []*cli.Command{runCommand(), runtimeCommand()},
 		Writer:    stdout,
 		ErrWriter: stderr,
 		// ww reports errors itself, once, and main alone exits.
@@ -106,4 +115,22 @@ func dashes(flag string) string {
 		return "-" + name
 	}
 	return "--" + name
+}
+
+// runtimeCommand only documents ww runtime, which run dispatches before
+// the command line is parsed.
+func runtimeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "runtime",
+		Usage:     "act as an OCI runtime (runc's command line) that adds the fds a bundle's annotations ask for",
+		ArgsUsage: "[RUNC GLOBAL FLAGS] COMMAND [ARGS...]",
+		Description: "Installed as ww-runtime, ww acts the same. On create and run, ww reads\n" +
+			"fd.ww.dev/<name>: <source> annotations, writes WW_FD_* into config.json and\n" +
+			"passes the fds with --preserve-fds; every other command goes to the lower\n" +
+			"runtime (" + lowerRuntimeEnv + ", " + lowerRuntimeFile + ", or runc) untouched.",
+		SkipFlagParsing: true,
+		Action: func(c *cli.Context) error {
+			return runtimeMain(c.Args().Slice(), c.App.ErrWriter)
+		},
+	}
 }

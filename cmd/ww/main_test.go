@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		wwBin = filepath.Join(dir, "ww")
 		probeBin = filepath.Join(dir, "probe")
 		sdprobeBin = filepath.Join(dir, "sdprobe")
-		for pkg, out := range map[string]string{".": wwBin, "./testdata/probe": probeBin, "./testdata/sdprobe": sdprobeBin} {
+		for pkg, out := range map[string]string{".": wwBin, "../internal/probe": probeBin, "../internal/sdprobe": sdprobeBin} {
 			cmd := exec.Command("go", "build", "-o", out, pkg)
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if b, err := cmd.CombinedOutput(); err != nil {
@@ -133,7 +133,7 @@ func buildCProbe(dir string) string {
 		return ""
 	}
 	out := filepath.Join(dir, "sdprobe-c")
-	args := append([]string{"-O2", "-Wall", "-o", out, "testdata/sdprobe-c/main.c"}, strings.Fields(string(flags))...)
+	args := append([]string{"-O2", "-Wall", "-o", out, "../internal/sdprobe-c/main.c"}, strings.Fields(string(flags))...)
 	if b, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build sdprobe-c: %v\n%s", err, b)
 		return ""

@@ -11,17 +11,35 @@ import (
 )
 
 func runCommand() *cli.Command {
-	var fds fdFlags
-	var systemd bool
+	var (
+		fds                  fdFlags
+		systemd              bool
+		bundle, id, lowerRun string
+	)
 	return &cli.Command{
 		Name:      "run",
-		Usage:     "run a program with named fds",
-		ArgsUsage: "[--] BINARY [ARG...]",
-		Description: "Each --with-fd NAME=FD hands ww's fd FD to BINARY. The fds land at 3, 4, 5, …\n" +
-			"ordered by source fd number, and BINARY finds each in WW_FD_<NAME>=<fd>.",
-		Flags:        []cli.Flag{withFDFlag(&fds), systemdFlag(&systemd)},
+		Usage:     "run a program, or an OCI bundle's container, with named fds",
+		ArgsUsage: "[--] BINARY [ARG...]  |  --bundle DIR [-- ARG...]",
+		Description: "Each --with-fd NAME=SOURCE hands an fd to the program. The fds land at 3, 4, 5, …\n" +
+			"(inherited fds first, by number, then the others by name), and the program\n" +
+			"finds each in WW_FD_<NAME>=<fd>. With --bundle, the program is the container's.",
+		Flags: []cli.Flag{
+			withFDFlag(&fds), systemdFlag(&systemd),
+			&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Usage: "run the container of the OCI bundle in `DIR`", Destination: &bundle},
+			&cli.StringFlag{Name: "id", Usage: "container `ID` (default: a new unique one)", Destination: &id},
+			&cli.StringFlag{Name: "runtime", Value: "runc", Usage: "OCI runtime `NAME|PATH` for --bundle", Destination: &lowerRun},
+		},
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
+			if bundle != "" {
+				return runBundle(bundleOptions{bundle: bundle, id: id, runtime: lowerRun,
+					withFDs: fds.values, systemd: systemd, args: c.Args().Slice()})
+			}
+			for _, f := range []string{"id", "runtime"} {
+				if c.IsSet(f) {
+					return usageErrf("--%s %q: only with --bundle", f, c.String(f))
+				}
+			}
 			return runHost(c.Args().Slice(), fds.values, systemd)
 		},
 	}
@@ -65,7 +83,7 @@ func runHost(argv []string, withFDs []string, systemd bool) error {
 	if err != nil {
 		return err
 	}
-	return startError(path, m.Exec(path, argv, append(env, listen...)))
+	return startError(path, m.Exec(path, argv, append(env, listen...), fdmgr.ExecOptions{}))
 }
 
 // lookPath finds file as execvp(3) does: a name with a slash is used as it

@@ -26,7 +26,8 @@ type Args struct {
 	// Help and Version make runc print and exit, running no subcommand.
 	Help, Version bool
 
-	// Global is Argv before the subcommand: the global flags as written.
+	// Global is Argv before the subcommand, or all of it when there is
+	// none: the global flags as written.
 	Global []string
 	// Command is the subcommand, or "" when there is none.
 	Command string
@@ -62,12 +63,15 @@ type position struct {
 	setting
 }
 
-// Parse takes apart argv, runc's arguments without the program name; cwd
-// is the working directory, which --bundle defaults to. It fails only
-// where runc would refuse argv too: on a global flag it does not know or a
-// bad value (of --log-format always, of --rootless on create and run), and
-// on create and run on any flag runc does not take, a bad value, or other
-// than one container ID. Other subcommands' arguments are not read.
+// Parse takes apart argv, runc's arguments without the program name, as
+// runc 1.2 to 1.5 read them (upstream runc 1.1, on urfave/cli v1.22.1,
+// differs only on odd argv such as "create ID --bundle --"); cwd is the
+// working directory, which --bundle defaults to. It fails only where runc
+// refuses argv too: on a global flag runc does not know, or a bad value
+// (of --log-format always, of --rootless on create and run only, as
+// runc), and for create and run on a flag runc does not take, a bad
+// value, or other than one container ID. Other subcommands' arguments are
+// not read, so never refused.
 func Parse(argv []string, cwd string) (*Args, error) {
 	a := &Args{Argv: slices.Clone(argv), CommandIndex: -1}
 	found, rest, err := scanFlags(a.Argv, indices(0, len(a.Argv)), "global", globalFlag)

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/fdmgr"
+	"github.com/ww-dev/ww/spec"
+)
+
+// bundleOptions are the flags of ww run --bundle.
+type bundleOptions struct {
+	bundle, id, runtime string
+	withFDs             []string
+	systemd             bool
+	args                []string // replace process.args when given
+}
+
+// validID is what runc accepts as a container ID.
+var validID = regexp.MustCompile(`^[\w+\-.]+$`)
+
+// runBundle runs the bundle's container with the named fds at 3, 4, … in
+// its process. The user's config.json is never written: ww edits a copy
+// in a bundle of its own, whose root points at the user's rootfs.
+func runBundle(o bundleOptions) error {
+	m, cfg, rt, err := prepareBundle(o)
+	if err != nil {
+		return err
+	}
+	if o.id == "" {
+		o.id = newID()
+	}
+	dir, err := os.MkdirTemp("", "ww-bundle-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	defer m.Close()
+	if err := m.PrepareFDs(); err != nil {
+		return usageErr(fmt.Errorf("--with-fd %w", err))
+	}
+	mods := []spec.Modifier{spec.FDEnv(m.GenerateEnvVars()), spec.AbsRoot(o.bundle)}
+	if o.systemd {
+		listen, err := m.SystemdEnvVars(1)
+		if err != nil {
+			return err
+		}
+		mods = append(mods, spec.SystemdEnv(listen))
+	}
+	if len(o.args) > 0 {
+		mods = append(mods, spec.Args(o.args))
+	}
+	if err := spec.Apply(cfg.Spec, mods...); err != nil {
+		return usageErr(fmt.Errorf("--bundle %q: %w", o.bundle, err))
+	}
+	if err := cfg.SaveFile(filepath.Join(dir, spec.ConfigName)); err != nil {
+		return err
+	}
+	return runContainer(rt, o.id, dir, cfg.Spec.Process.Terminal, m.FDs())
+}
+
+// prepareBundle checks everything about a --bundle run before anything
+// is opened or started.
+func prepareBundle(o bundleOptions) (*fdmgr.FDManager, *spec.Config, lowerRuntime, error) {
+	m := fdmgr.NewFDManager()
+	for _, v := range o.withFDs {
+		if err := m.ParseFDFlag(v); err != nil {
+			return nil, nil, lowerRuntime{}, usageErr(fmt.Errorf("--with-fd %w", err))
+		}
+	}
+	if o.id != "" && !validID.MatchString(o.id) {
+		return nil, nil, lowerRuntime{}, usageErrf("--id %q: only letters, digits, '_', '+', '-' and '.' are allowed", o.id)
+	}
+	cfg, err := spec.Load(o.bundle)
+	if err != nil {
+		return nil, nil, lowerRuntime{}, usageErr(fmt.Errorf("--bundle %q: %w", o.bundle, err))
+	}
+	if cfg.Spec.Process == nil {
+		return nil, nil, lowerRuntime{}, usageErrf("--bundle %q: config.json has no process to run", o.bundle)
+	}
+	if o.systemd {
+		if err := checkOwnPIDNamespace(cfg.Spec); err != nil {
+			return nil, nil, lowerRuntime{}, usageErr(fmt.Errorf("--systemd: %w", err))
+		}
+	}
+	path, err := lookPath(o.runtime, os.Getenv("PATH"))
+	if err != nil {
+		return nil, nil, lowerRuntime{}, fmt.Errorf("--runtime: %w", err)
+	}
+	return m, cfg, lowerRuntime{path: path}, nil
+}
+
+// checkOwnPIDNamespace makes sure the container's process will be pid 1,
+// the only way LISTEN_PID can be known before it starts.
+func checkOwnPIDNamespace(s *specs.Spec) error {
+	if s.Linux != nil {
+		for _, ns := range s.Linux.Namespaces {
+			if ns.Type != specs.PIDNamespace {
+				continue
+			}
+			if ns.Path != "" {
+				return fmt.Errorf("the container joins the pid namespace %q, so LISTEN_PID cannot be known before it starts", ns.Path)
+			}
+			return nil
+		}
+	}
+	return errors.New("the container shares the host's pid namespace, so LISTEN_PID cannot be known before it starts")
+}
+
+func newID() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "ww-" + hex.EncodeToString(b)
+}
+
+// runContainer creates, starts and waits for the container, and deletes
+// it whatever happens. ww becomes a child subreaper so that the
+// container's process, whose parent (the runtime) exits after create, is
+// ww's to wait for.
+func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("become subreaper: %w", err)
+	}
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
+
+	opts := createOpts{bundle: bundle, pidFile: filepath.Join(bundle, "init.pid")}
+	for _, fd := range fds {
+		opts.files = append(opts.files, uintptr(fd.Dup))
+	}
+	var sock *consoleSocket
+	if tty {
+		var err error
+		if sock, err = newConsoleSocket(bundle); err != nil {
+			return err
+		}
+		defer sock.Close()
+		opts.consoleSocket = sock.path
+	}
+	defer rt.delete(id)
+	if err := rt.create(id, opts); err != nil {
+		return err
+	}
+	var term *terminal
+	if tty {
+		pty, err := sock.receive(10 * time.Second)
+		if err != nil {
+			return err
+		}
+		term = attachTerminal(pty)
+		defer term.close()
+	}
+	pid, err := readPIDFile(opts.pidFile)
+	if err != nil {
+		return err
+	}
+	if err := rt.start(id); err != nil {
+		return err
+	}
+	return waitContainer(pid, sigs, term)
+}
+
+func readPIDFile(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("container pid: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("container pid file %q holds %q", path, b)
+	}
+	return pid, nil
+}
+
+// waitContainer forwards signals to the container's process until it
+// ends; a window change resizes its terminal instead.
+func waitContainer(pid int, sigs <-chan os.Signal, term *terminal) error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fmt.Errorf("container process %d: %w", pid, err)
+	}
+	defer unix.Close(pidfd)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-sigs:
+				if s == unix.SIGWINCH && term != nil {
+					term.resize()
+					continue
+				}
+				unix.PidfdSendSignal(pidfd, s.(syscall.Signal), nil, 0)
+			}
+		}
+	}()
+	defer close(done)
+	for {
+		var ws unix.WaitStatus
+		wpid, err := unix.Wait4(-1, &ws, 0, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("wait for the container: %w", err)
+		}
+		if wpid != pid {
+			continue // a runtime helper that was reparented to ww
+		}
+		switch {
+		case ws.Exited():
+			return statusOf(ws.ExitStatus())(nil)
+		case ws.Signaled():
+			return statusOf(exitSignalsBase + int(ws.Signal()))(nil)
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// lowerRuntime is the OCI runtime ww drives: runc's command line.
+type lowerRuntime struct {
+	path string
+	// global are flags that go before every subcommand (--root, --log …).
+	global []string
+}
+
+// createOpts are the options of one "create".
+type createOpts struct {
+	bundle, pidFile, consoleSocket string
+	// files land in the container's process at 3, 4, …; their count is
+	// the --preserve-fds value, so the two can never disagree.
+	files []uintptr
+}
+
+func (o createOpts) args() []string {
+	a := []string{"--bundle", o.bundle, "--pid-file", o.pidFile}
+	if o.consoleSocket != "" {
+		a = append(a, "--console-socket", o.consoleSocket)
+	}
+	if len(o.files) > 0 {
+		a = append(a, "--preserve-fds", strconv.Itoa(len(o.files)))
+	}
+	return a
+}
+
+// create runs "create" with ww's standard streams and the files at 3, 4,
+// … and waits for it. The container's process inherits the streams, so
+// the runtime's own error message goes to ww's stderr, where it is the
+// one line the user sees: ww adds none.
+func (r lowerRuntime) create(id string, o createOpts) error {
+	argv := append([]string{r.path}, r.global...)
+	argv = append(append(append(argv, "create"), o.args()...), id)
+	files := append([]uintptr{stdStream(0), stdStream(1), stdStream(2)}, o.files...)
+	pid, err := syscall.ForkExec(r.path, argv, &syscall.ProcAttr{Env: os.Environ(), Files: files})
+	if err != nil {
+		return fmt.Errorf("start %s create: %w", r.path, err)
+	}
+	if err := waitPid(pid); err != nil {
+		return &exitError{code: exitFailure}
+	}
+	return nil
+}
+
+// start runs "start ID".
+func (r lowerRuntime) start(id string) error { return r.run("start", id) }
+
+// delete runs "delete --force ID"; the container may be running or gone.
+func (r lowerRuntime) delete(id string) error { return r.run("delete", "--force", id) }
+
+func (r lowerRuntime) run(args ...string) error {
+	cmd := exec.Command(r.path, append(append([]string(nil), r.global...), args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w%s", r.path, strings.Join(args, " "), err, detail(string(out)))
+	}
+	return nil
+}
+
+// detail is the runtime's own message, on the same line.
+func detail(out string) string {
+	out = strings.TrimSpace(out)
+	if out == "" {
+		return ""
+	}
+	return ": " + strings.Join(strings.Fields(out), " ")
+}
+
+// waitPid waits for a child and turns a failure into an error.
+func waitPid(pid int) error {
+	for {
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case ws.Exited() && ws.ExitStatus() == 0:
+			return nil
+		case ws.Exited():
+			return fmt.Errorf("exit status %d", ws.ExitStatus())
+		default:
+			return fmt.Errorf("killed by %v", ws.Signal())
+		}
+	}
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+
+	"github.com/ww-dev/ww/cmd/internal/runcargs"
+	"github.com/ww-dev/ww/fdmgr"
+	"github.com/ww-dev/ww/spec"
+)
+
+// runtimeName is the name under which ww acts as a runtime by itself, as
+// when installed as a link: ww-runtime ARGS is ww runtime ARGS.
+const runtimeName = "ww-runtime"
+
+// Where the lower runtime comes from: the environment, then a file with
+// its path or name on the first line, then runc from PATH.
+const (
+	lowerRuntimeEnv  = "WW_LOWER_RUNTIME"
+	lowerRuntimeFile = "/etc/ww/lower-runtime"
+	defaultLower     = "runc"
+)
+
+// runtimeMain is ww as an OCI runtime: it reads runc's command line, and
+// on create and run adds the fds that the bundle's annotations ask for;
+// everything else goes to the lower runtime untouched, ww replacing
+// itself with it.
+func runtimeMain(args []string, stderr io.Writer) error {
+	lower, err := findLowerRuntime()
+	if err != nil {
+		fmt.Fprintf(stderr, "ww runtime: %v\n", err)
+		return &exitError{code: exitFailure}
+	}
+	cwd, _ := os.Getwd()
+	a, err := runcargs.Parse(args, cwd)
+	if err != nil || !a.Creates() {
+		// The lower runtime is the judge of what it does not run.
+		return passThrough(lower, args)
+	}
+	log, closeLog := runtimeLogger(a, stderr)
+	defer closeLog()
+	if err := createWithFDs(lower, a); err != nil {
+		log.Error(err.Error())
+		return &exitError{code: exitFailure}
+	}
+	return nil
+}
+
+// passThrough replaces ww with the lower runtime, argv as it came.
+func passThrough(lower string, args []string) error {
+	err := syscall.Exec(lower, append([]string{lower}, args...), os.Environ())
+	return &exitError{code: exitCannotExec, err: fmt.Errorf("ww runtime: exec %s: %w", lower, err)}
+}
+
+// createWithFDs edits the bundle's config.json for the fds its
+// annotations ask for, opens them, and replaces ww with the lower
+// runtime, passing them with --preserve-fds after the caller's own.
+// It returns only on error, with nothing created and everything it
+// opened closed.
+func createWithFDs(lower string, a *runcargs.Args) error {
+	cfg, err := spec.Load(a.Bundle)
+	if err != nil {
+		return err
+	}
+	if cfg.Spec.Annotations == nil || spec.IsSandbox(cfg.Spec.Annotations) {
+		return passThrough(lower, a.Argv)
+	}
+	reqs, err := spec.ParseAnnotations(cfg.Spec.Annotations)
+	if err != nil {
+		return err
+	}
+	if len(reqs.FDs) == 0 {
+		return passThrough(lower, a.Argv)
+	}
+	m, err := requestFDs(reqs, a)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	mods, err := fdModifiers(m, reqs, cfg)
+	if err != nil {
+		return err
+	}
+	// From here on ww opens: the requests above are what a node policy
+	// would judge before this line.
+	if err := m.ReserveTargets(); err != nil {
+		return err
+	}
+	if err := m.PrepareFDs(); err != nil {
+		return annotationError(reqs, err)
+	}
+	env := m.GenerateEnvVars()
+	mods = append([]spec.Modifier{spec.FDEnv(env)}, mods...)
+	if err := spec.Apply(cfg.Spec, mods...); err != nil {
+		return err
+	}
+	if err := cfg.Save(); err != nil {
+		return err
+	}
+	argv, err := a.WithPreserveFDs(a.PreserveFDs + m.Len())
+	if err != nil {
+		return err
+	}
+	return m.Exec(lower, append([]string{lower}, argv...), os.Environ(), fdmgr.ExecOptions{KeepOthers: true})
+}
+
+// annotationError names the annotation whose source could not be opened.
+func annotationError(reqs spec.Requests, err error) error {
+	var oe *fdmgr.OpenError
+	if errors.As(err, &oe) {
+		for _, r := range reqs.FDs {
+			if r.Name == oe.Name {
+				return fmt.Errorf("annotation %q: %q: %w", r.Key, r.Source, oe.Err)
+			}
+		}
+	}
+	return err
+}
+
+// requestFDs turns the annotations' requests into an FDManager whose fds
+// land after the fds the caller already passes: socket-activation fds
+// that the runtime forwards first, then the caller's --preserve-fds.
+func requestFDs(reqs spec.Requests, a *runcargs.Args) (*fdmgr.FDManager, error) {
+	m := fdmgr.NewFDManager()
+	m.First = fdmgr.FirstFD + callerListenFDs() + max(a.PreserveFDs, 0)
+	for _, r := range reqs.FDs {
+		if err := m.Add(r.Name, r.Source); err != nil {
+			return nil, fmt.Errorf("annotation %q: %q: %w", r.Key, r.Source, err)
+		}
+	}
+	return m, nil
+}
+
+// fdModifiers are the config edits besides WW_FD_*: with the systemd
+// option, the socket-activation variables.
+func fdModifiers(m *fdmgr.FDManager, reqs spec.Requests, cfg *spec.Config) ([]spec.Modifier, error) {
+	if !reqs.Options.Systemd {
+		return nil, nil
+	}
+	key := spec.OptionAnnotationPrefix + spec.SystemdOption
+	if m.First != fdmgr.FirstFD {
+		return nil, fmt.Errorf("annotation %q: the caller already passes %d fds at %d and up, and socket activation needs the named fds there",
+			key, m.First-fdmgr.FirstFD, fdmgr.FirstFD)
+	}
+	if err := checkOwnPIDNamespace(cfg.Spec); err != nil {
+		return nil, fmt.Errorf("annotation %q: %w", key, err)
+	}
+	// The fds are not open yet: SystemdEnvVars needs them prepared, so
+	// the edit is computed lazily.
+	return []spec.Modifier{lazySystemdEnv{m}}, nil
+}
+
+// lazySystemdEnv sets LISTEN_* for the fds once they are prepared; the
+// container's process is pid 1 of its own namespace.
+type lazySystemdEnv struct{ m *fdmgr.FDManager }
+
+var _ spec.Modifier = lazySystemdEnv{}
+
+func (l lazySystemdEnv) Modify(s *specs.Spec) error {
+	env, err := l.m.SystemdEnvVars(1)
+	if err != nil {
+		return err
+	}
+	return spec.SystemdEnv(env).Modify(s)
+}
+
+// callerListenFDs is the number of socket-activation fds the lower
+// runtime will forward: LISTEN_FDS, when LISTEN_PID is this process,
+// which stays the same through exec.
+func callerListenFDs() int {
+	pid, err := strconv.Atoi(os.Getenv(fdmgr.EnvListenPID))
+	if err != nil || pid != os.Getpid() {
+		return 0
+	}
+	n, err := strconv.Atoi(os.Getenv(fdmgr.EnvListenFDs))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// findLowerRuntime resolves the lower runtime and makes sure it is not ww
+// itself, which would exec itself for ever.
+func findLowerRuntime() (string, error) {
+	name, from := os.Getenv(lowerRuntimeEnv), lowerRuntimeEnv
+	if name == "" {
+		if b, err := os.ReadFile(lowerRuntimeFile); err == nil {
+			name, from = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]), lowerRuntimeFile
+		}
+	}
+	if name == "" {
+		name, from = defaultLower, "the default"
+	}
+	path, err := findExecutable(name, os.Getenv("PATH"))
+	if err != nil {
+		return "", fmt.Errorf("lower runtime %q (from %s): %w", name, from, err)
+	}
+	var self, st syscall.Stat_t
+	if syscall.Stat("/proc/self/exe", &self) == nil && syscall.Stat(path, &st) == nil &&
+		self.Dev == st.Dev && self.Ino == st.Ino {
+		return "", fmt.Errorf("lower runtime %q (from %s) is ww itself", path, from)
+	}
+	return path, nil
+}
+
+// runtimeLogger logs to the caller's --log file in its --log-format, as
+// the lower runtime does, so that the caller finds ww's errors where it
+// looks for the runtime's; without --log, to stderr.
+func runtimeLogger(a *runcargs.Args, stderr io.Writer) (*logrus.Logger, func()) {
+	log := logrus.New()
+	log.Out = stderr
+	closeLog := func() {}
+	if a.Log != "" {
+		f, err := os.OpenFile(a.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o644)
+		if err == nil {
+			log.Out = f
+			closeLog = func() { f.Close() }
+		}
+	}
+	if a.LogFormat == "json" {
+		log.Formatter = &logrus.JSONFormatter{}
+	} else {
+		log.Formatter = &logrus.TextFormatter{DisableColors: true, FullTimestamp: true}
+	}
+	return log, closeLog
+}
