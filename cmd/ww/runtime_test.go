@@ -122,9 +122,9 @@ func TestRuntimeLifecycle(t *testing.T) {
 	s := newShim(t, wwBin)
 	logFile := filepath.Join(t.TempDir(), "app.log")
 	bundle := annotated(t, []string{"signals", "1"}, map[string]string{
-		"fd.ww.dev/web":     "listen:tcp:127.0.0.1:0",
-		"fd.ww.dev/log":     "file:" + logFile + "?mode=a&create=0600",
-		"app.fd.ww.dev/log": "file:" + logFile + "?mode=w&create=0600",
+		"fd.ww.dev/web":                    "listen:tcp:127.0.0.1:0",
+		"fd.ww.dev/log":                    "file:" + logFile + "?mode=a&create=0600",
+		"app.fd.ww.dev/log":                "file:" + logFile + "?mode=w&create=0600",
 		"io.kubernetes.cri.container-name": "app",
 	})
 	id := "ww-rt-life"

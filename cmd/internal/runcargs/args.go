@@ -141,11 +141,8 @@ func (a *Args) setGlobal(found []setting) {
 
 // parseCommand reads the arguments of create or run.
 func (a *Args) parseCommand(cwd string) error {
-	run := a.Command == Run
-	lookup := func(name string) (flagSpec, bool) { return createFlag(name, run) }
-	known := func(name string) bool { _, ok := lookup(name); return ok }
-	order := reorder(a.Argv, a.CommandIndex+1, known)
-	found, rest, err := scanFlags(a.Argv, order, a.Command, lookup)
+	order := reorder(a.Argv, a.CommandIndex+1, a.knows)
+	found, rest, err := scanFlags(a.Argv, order, a.Command, a.lookup)
 	if err != nil {
 		return err
 	}
@@ -170,6 +167,17 @@ func (a *Args) parseCommand(cwd string) error {
 	}
 	a.ID = a.Argv[rest[0]]
 	return nil
+}
+
+// lookup looks up a flag of the subcommand, create or run.
+func (a *Args) lookup(name string) (flagSpec, bool) {
+	return createFlag(name, a.Command == Run)
+}
+
+// knows reports whether the subcommand, create or run, has a flag name.
+func (a *Args) knows(name string) bool {
+	_, ok := a.lookup(name)
+	return ok
 }
 
 func (a *Args) setCommand(s setting) {

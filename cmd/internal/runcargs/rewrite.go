@@ -22,17 +22,27 @@ func (a *Args) WithPreserveFDs(n int) ([]string, error) {
 	if a.preserveFDs.set && n == a.PreserveFDs {
 		return slices.Clone(a.Argv), nil
 	}
-	return a.withValue(a.preserveFDs, "--preserve-fds", strconv.Itoa(n)), nil
+	out, err := a.withValue(a.preserveFDs, "--preserve-fds", strconv.Itoa(n))
+	if err != nil {
+		return nil, fmt.Errorf("--preserve-fds: %w", err)
+	}
+	return out, nil
 }
 
 // WithBundle returns a copy of a.Argv for the real runc with the bundle
-// set to dir, replaced or put in as WithPreserveFDs does its count. To
-// change both, parse the result of one and call the other on that.
+// set to dir, replaced or put in as WithPreserveFDs does its count. It
+// fails rather than put dir, or replace a value, that runc would read as
+// one of its flags. To change both, parse the result of one and call the
+// other on that.
 func (a *Args) WithBundle(dir string) ([]string, error) {
 	if err := a.checkRewrite(); err != nil {
 		return nil, fmt.Errorf("--bundle: %w", err)
 	}
-	return a.withValue(a.bundle, "--bundle", dir), nil
+	out, err := a.withValue(a.bundle, "--bundle", dir)
+	if err != nil {
+		return nil, fmt.Errorf("--bundle: %w", err)
+	}
+	return out, nil
 }
 
 // checkRewrite makes sure a holds create or run arguments whose
@@ -54,19 +64,34 @@ func (a *Args) checkRewrite() error {
 
 // withValue returns a copy of a.Argv with the value of the flag at p set
 // to value, or with flag and value put in after the subcommand: there runc
-// reads them first, and they change how nothing after them is read.
-func (a *Args) withValue(p position, flag, value string) []string {
+// reads them first, and they change how nothing after them is read. A
+// value standing alone must not look like a flag to runc, before or after:
+// runc moves such an argument ahead with the flags, taking the next one as
+// its value, so swapping it would change how the rest is read.
+func (a *Args) withValue(p position, flag, value string) ([]string, error) {
+	alone := !p.set || !p.inline()
+	for _, v := range []string{value, a.oldValue(p)} {
+		if alone && looksKnown(v, a.knows) {
+			return nil, fmt.Errorf("value %q: read by runc as a flag", v)
+		}
+	}
+	out := slices.Clone(a.Argv)
 	switch {
 	case !p.set:
 		i := a.CommandIndex + 1
-		return slices.Concat(a.Argv[:i], []string{flag, value}, a.Argv[i:])
+		return slices.Concat(a.Argv[:i], []string{flag, value}, a.Argv[i:]), nil
 	case p.inline():
-		out := slices.Clone(a.Argv)
 		out[p.token] = p.spelled + "=" + value
-		return out
 	default:
-		out := slices.Clone(a.Argv)
 		out[p.value] = value
-		return out
 	}
+	return out, nil
+}
+
+// oldValue returns the value argument of the flag at p, or "".
+func (a *Args) oldValue(p position) string {
+	if !p.set || p.inline() {
+		return ""
+	}
+	return a.Argv[p.value]
 }
