@@ -105,7 +105,7 @@ func createWithFDs(lower string, a *runcargs.Args) error {
 	if err := cfg.Save(); err != nil {
 		return err
 	}
-	argv, err := a.WithPreserveFDs(a.PreserveFDs + m.Len())
+	argv, err := a.WithPreserveFDs(max(a.PreserveFDs, 0) + m.Len())
 	if err != nil {
 		return err
 	}
