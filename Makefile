@@ -29,6 +29,8 @@ unit:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFDFlag$$' -fuzztime $(FUZZTIME) ./fdmgr
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSource$$' -fuzztime $(FUZZTIME) ./fdmgr
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./cmd/internal/runcargs
 
 demo: build
 	@bash cmd/ww/testdata/demo.sh $(BIN)/ww

@@ -1,0 +1,69 @@
+package fdmgr
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPath opens a SourceFile. O_NONBLOCK keeps the open from waiting for
+// the other end of a FIFO (and for a device's carrier); it is cleared
+// before the fd is handed on. O_NOCTTY keeps a terminal from becoming
+// ww's controlling terminal. A directory is refused unless Dir asks for
+// one: a program handed a directory as its log would fail late and
+// obscurely.
+func openPath(s Source) (fd int, err error) {
+	flags := unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK
+	switch s.Mode {
+	case OpenWrite:
+		flags |= unix.O_WRONLY
+	case OpenReadWrite:
+		flags |= unix.O_RDWR
+	case OpenAppend:
+		flags |= unix.O_WRONLY | unix.O_APPEND
+	default:
+		flags |= unix.O_RDONLY
+	}
+	if s.Create {
+		flags |= unix.O_CREAT
+	}
+	if s.Dir {
+		flags |= unix.O_DIRECTORY
+	}
+	fd, err = retryEINTR(func() (int, error) { return unix.Open(s.Path, flags, s.Perm) })
+	if err != nil {
+		return -1, fileError(s, err)
+	}
+	defer closeOnError(&fd, &err)
+	if fd, err = aboveStdio(fd); err != nil {
+		return fd, err
+	}
+	var st unix.Stat_t
+	if err = unix.Fstat(fd, &st); err != nil {
+		return fd, fmt.Errorf("fstat: %w", err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR && !s.Dir {
+		return fd, fmt.Errorf("open: %w (the option dir=true opens one)", unix.EISDIR)
+	}
+	return fd, setBlocking(fd)
+}
+
+// fileError explains the errors of open(2) that read as riddles.
+func fileError(s Source, err error) error {
+	switch {
+	case errors.Is(err, unix.ENXIO):
+		var st unix.Stat_t
+		if unix.Stat(s.Path, &st) == nil {
+			switch st.Mode & unix.S_IFMT {
+			case unix.S_IFIFO:
+				return fmt.Errorf("open: fifo has no reader: %w", err)
+			case unix.S_IFSOCK:
+				return fmt.Errorf("open: %w: it is a unix socket (unix:PATH connects to one)", err)
+			}
+		}
+	case errors.Is(err, unix.ENOENT) && s.Mode != OpenRead && !s.Create:
+		return fmt.Errorf("open: %w (the option create=PERM creates it)", err)
+	}
+	return fmt.Errorf("open: %w", err)
+}

@@ -1,0 +1,92 @@
+package fdmgr
+
+// Every source is opened with raw system calls from x/sys/unix, never with
+// os.Open or the net package: ww may place the fds at 3, 4, … in its own
+// process (Exec), and the Go runtime's poller, started by the first
+// pollable os.File or net.Conn, would hold an fd of its own that a
+// placement could overwrite. Only the lookup of a host name goes through
+// the Go resolver (see resolve).
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// open returns a close-on-exec fd for the source, numbered FirstFD or more
+// so that it can never be mistaken for a standard stream. On error nothing
+// it opened stays open.
+func open(s Source) (int, error) {
+	switch s.Kind {
+	case SourceFD:
+		if err := checkOpen(s.FD); err != nil {
+			return -1, err
+		}
+		return dupCloexec(s.FD, FirstFD)
+	case SourceFile:
+		return openPath(s)
+	case SourceConnect:
+		switch s.Network {
+		case "unix":
+			return connectUnix(s)
+		case "tcp":
+			return connectTCP(s)
+		}
+	case SourceListen:
+		switch s.Network {
+		case "unix":
+			return listenUnix(s.Path)
+		case "tcp", "tcp6", "udp", "udp6":
+			return listenIP(s)
+		}
+	}
+	return -1, fmt.Errorf("source %q: unknown kind", s.Text)
+}
+
+// aboveStdio moves fd to FirstFD or above when the kernel gave it 0, 1 or
+// 2 (which happens when this process runs with a standard stream closed).
+func aboveStdio(fd int) (int, error) {
+	if fd >= FirstFD {
+		return fd, nil
+	}
+	moved, err := dupCloexec(fd, FirstFD)
+	closeFD(fd)
+	if err != nil {
+		return -1, fmt.Errorf("move fd %d above %d: %w", fd, FirstFD-1, err)
+	}
+	return moved, nil
+}
+
+// setBlocking clears O_NONBLOCK, which ww sets only so that opening and
+// connecting cannot hang: the child gets an ordinary blocking fd.
+func setBlocking(fd int) error {
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err == nil {
+		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags&^unix.O_NONBLOCK)
+	}
+	if err != nil {
+		return fmt.Errorf("clear O_NONBLOCK: %w", err)
+	}
+	return nil
+}
+
+// retryEINTR calls f until it is not interrupted by a signal (the Go
+// runtime sends them to preempt goroutines).
+func retryEINTR[T any](f func() (T, error)) (T, error) {
+	for {
+		v, err := f()
+		if !errors.Is(err, unix.EINTR) {
+			return v, err
+		}
+	}
+}
+
+// closeOnError closes *fd and sets it to -1 when *err is set; deferred by
+// the openers so that a failure part way leaves nothing open.
+func closeOnError(fd *int, err *error) {
+	if *err != nil && *fd >= 0 {
+		closeFD(*fd)
+		*fd = -1
+	}
+}
