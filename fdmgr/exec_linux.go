@@ -3,6 +3,7 @@ package fdmgr
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -15,19 +16,40 @@ import (
 // caller or by the Go runtime (its netpoller), then lands above the
 // targets and is never overwritten.
 func (m *FDManager) ReserveTargets() error {
-	limit := m.first() + len(m.requests)
-	for {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	first, limit := m.first(), m.first()+len(m.requests)
+	low, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("reserve fds %d to %d: %w", first, limit-1, err)
+	}
+	// The template itself must not sit at a target it would free later.
+	null, err := dupCloexec(low, limit)
+	closeFD(low)
+	if err != nil {
+		return fmt.Errorf("reserve fds %d to %d: %w", first, limit-1, err)
+	}
+	defer closeFD(null)
+	for t := first; t < limit; t++ {
+		if checkOpen(t) == nil {
+			continue // inherited, and replaced when the fds are placed
+		}
+		// F_DUPFD takes the lowest free number from t up, so it can
+		// never close an fd that something else opened meanwhile.
+		fd, err := dupCloexec(null, t)
 		if err != nil {
 			m.closeReserved()
-			return fmt.Errorf("reserve fds below %d: %w", limit, err)
+			return fmt.Errorf("reserve fd %d: %w", t, err)
 		}
-		if fd >= limit {
+		if fd != t {
 			closeFD(fd)
-			return nil
+			continue
 		}
 		m.reserved = append(m.reserved, fd)
 	}
+	if err := checkNoPoller(first, limit); err != nil {
+		m.closeReserved()
+		return err
+	}
+	return nil
 }
 
 func (m *FDManager) closeReserved() {
@@ -88,4 +110,31 @@ func dup3(oldfd, newfd int) error {
 			return err
 		}
 	}
+}
+
+// checkNoPoller refuses to place fds when the Go runtime's netpoller
+// already sits at a target number: overwriting it would crash the
+// runtime. It can only be there if something used the os or net poller
+// before ReserveTargets, which the callers avoid; this turns such a
+// mistake into an error instead of a crash.
+func checkNoPoller(from, limit int) error {
+	for fd := from; fd < limit; fd++ {
+		target, err := readlinkFD(fd)
+		if err != nil {
+			continue
+		}
+		if target == "anon_inode:[eventpoll]" {
+			return fmt.Errorf("fd %d, where a named fd must land, holds an epoll instance (the Go runtime's poller?)", fd)
+		}
+	}
+	return nil
+}
+
+func readlinkFD(fd int) (string, error) {
+	buf := make([]byte, 128)
+	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
 }

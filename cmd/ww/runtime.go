@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,10 +46,8 @@ func runtimeMain(args []string, stderr io.Writer) error {
 		// The lower runtime is the judge of what it does not run.
 		return passThrough(lower, args)
 	}
-	log, closeLog := runtimeLogger(a, stderr)
-	defer closeLog()
 	if err := createWithFDs(lower, a); err != nil {
-		log.Error(err.Error())
+		logError(a, stderr, err)
 		return &exitError{code: exitFailure}
 	}
 	return nil
@@ -66,9 +65,16 @@ func passThrough(lower string, args []string) error {
 // It returns only on error, with nothing created and everything it
 // opened closed.
 func createWithFDs(lower string, a *runcargs.Args) error {
-	cfg, err := spec.Load(a.Bundle)
+	// Until the target fds are reserved, nothing may go through the os
+	// or net poller: see fdmgr.FDManager.ReserveTargets.
+	path := filepath.Join(a.Bundle, spec.ConfigName)
+	data, err := readFileRaw(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("load config: %w", err)
+	}
+	cfg, err := spec.Parse(data)
+	if err != nil {
+		return fmt.Errorf("load config %q: %w", path, err)
 	}
 	if cfg.Spec.Annotations == nil || spec.IsSandbox(cfg.Spec.Annotations) {
 		return passThrough(lower, a.Argv)
@@ -102,7 +108,7 @@ func createWithFDs(lower string, a *runcargs.Args) error {
 	if err := spec.Apply(cfg.Spec, mods...); err != nil {
 		return err
 	}
-	if err := cfg.Save(); err != nil {
+	if err := cfg.SaveFile(path); err != nil {
 		return err
 	}
 	argv, err := a.WithPreserveFDs(max(a.PreserveFDs, 0) + m.Len())
@@ -192,7 +198,7 @@ func callerListenFDs() int {
 func findLowerRuntime() (string, error) {
 	name, from := os.Getenv(lowerRuntimeEnv), lowerRuntimeEnv
 	if name == "" {
-		if b, err := os.ReadFile(lowerRuntimeFile); err == nil {
+		if b, err := readFileRaw(lowerRuntimeFile); err == nil {
 			name, from = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]), lowerRuntimeFile
 		}
 	}
@@ -211,18 +217,18 @@ func findLowerRuntime() (string, error) {
 	return path, nil
 }
 
-// runtimeLogger logs to the caller's --log file in its --log-format, as
-// the lower runtime does, so that the caller finds ww's errors where it
-// looks for the runtime's; without --log, to stderr.
-func runtimeLogger(a *runcargs.Args, stderr io.Writer) (*logrus.Logger, func()) {
+// logError logs err to the caller's --log file in its --log-format, as
+// the lower runtime does, so that the caller finds ww's error where it
+// looks for the runtime's; without --log, to stderr. The logger is made
+// for this one call.
+func logError(a *runcargs.Args, stderr io.Writer, err error) {
 	log := logrus.New()
 	log.Out = stderr
-	closeLog := func() {}
 	if a.Log != "" {
-		f, err := os.OpenFile(a.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o644)
-		if err == nil {
+		f, ferr := os.OpenFile(a.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if ferr == nil {
+			defer f.Close()
 			log.Out = f
-			closeLog = func() { f.Close() }
 		}
 	}
 	if a.LogFormat == "json" {
@@ -230,5 +236,5 @@ func runtimeLogger(a *runcargs.Args, stderr io.Writer) (*logrus.Logger, func()) 
 	} else {
 		log.Formatter = &logrus.TextFormatter{DisableColors: true, FullTimestamp: true}
 	}
-	return log, closeLog
+	log.Error(err.Error())
 }
