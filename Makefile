@@ -37,6 +37,7 @@ demo: build
 
 install: build
 	install -m 0755 $(BIN)/ww /usr/local/bin/ww
+	ln -sf ww /usr/local/bin/ww-runtime
 
 clean:
 	rm -rf $(BIN)
