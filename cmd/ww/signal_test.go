@@ -118,3 +118,85 @@ func TestRunTerminalSignalsOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestRunJobControl runs ww from an interactive shell on a pseudo
+// terminal: Ctrl-Z must stop the job (child and ww) and give the shell
+// its prompt back, fg must continue it, and a Ctrl-C after that must
+// reach the child once.
+func TestRunJobControl(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("needs bash")
+	}
+	pty, slavePath, err := console.NewPty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pty.Close()
+	slave, err := os.OpenFile(slavePath, os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "PS1=$ ", "TERM=dumb"}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+
+	var seen strings.Builder
+	lines := make(chan string, 64)
+	go func() {
+		br := bufio.NewReader(pty)
+		for {
+			line, err := br.ReadString('\n')
+			lines <- line
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+	}()
+	await := func(what string) string {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case line, ok := <-lines:
+				seen.WriteString(line)
+				if strings.Contains(line, what) {
+					return line
+				}
+				if !ok {
+					t.Fatalf("no %q in %q", what, seen.String())
+				}
+			case <-timeout:
+				t.Fatalf("no %q in %q", what, seen.String())
+			}
+		}
+	}
+	send := func(s string) {
+		t.Helper()
+		if _, err := pty.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(wwBin + " run " + probeBin + " signals 1\n")
+	await("ready")
+	send("\x1a") // Ctrl-Z
+	await("Stopped")
+	send("fg\n")
+	time.Sleep(300 * time.Millisecond) // let the shell hand over the terminal
+	send("\x03") // Ctrl-C
+	line := await(`"signals"`)
+	r := parseReport(t, line[strings.Index(line, "{"):])
+	if !slices.Equal(r.Signals, []int{int(syscall.SIGINT)}) {
+		t.Errorf("child got signals %v after Ctrl-Z, fg, Ctrl-C; want [2] once", r.Signals)
+	}
+	send("echo status=$?\n")
+	await("status=0")
+	send("exit\n")
+}
