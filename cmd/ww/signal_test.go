@@ -190,7 +190,7 @@ func TestRunJobControl(t *testing.T) {
 	await("Stopped")
 	send("fg\n")
 	time.Sleep(300 * time.Millisecond) // let the shell hand over the terminal
-	send("\x03") // Ctrl-C
+	send("\x03")                       // Ctrl-C
 	line := await(`"signals"`)
 	r := parseReport(t, line[strings.Index(line, "{"):])
 	if !slices.Equal(r.Signals, []int{int(syscall.SIGINT)}) {
