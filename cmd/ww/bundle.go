@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/containerd/console"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -126,10 +127,10 @@ func newID() string {
 	return "ww-" + hex.EncodeToString(b)
 }
 
-// runContainer creates, starts and waits for the container, and deletes
-// it whatever happens. ww becomes a child subreaper so that the
-// container's process, whose parent (the runtime) exits after create, is
-// ww's to wait for.
+// runContainer runs the container detached, waits for its process, and
+// deletes it whatever happens. ww becomes a child subreaper so that the
+// container's process, whose parent (the runtime) exits once it started,
+// is ww's to wait for.
 func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) error {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("become subreaper: %w", err)
@@ -142,33 +143,46 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 	for _, fd := range fds {
 		opts.files = append(opts.files, uintptr(fd.Dup))
 	}
-	var sock *consoleSocket
+	var ptys chan ptyResult
 	if tty {
-		var err error
-		if sock, err = newConsoleSocket(bundle); err != nil {
+		sock, err := newConsoleSocket(bundle)
+		if err != nil {
 			return err
 		}
 		defer sock.Close()
 		opts.consoleSocket = sock.path
+		// The runtime sends the terminal while it starts the container.
+		ptys = make(chan ptyResult, 1)
+		go func() {
+			pty, err := sock.receive(30 * time.Second)
+			ptys <- ptyResult{pty, err}
+		}()
 	}
 	defer rt.delete(id)
-	if err := rt.create(id, opts); err != nil {
+	if err := rt.runDetached(id, opts); err != nil {
 		return err
 	}
-	var term *terminal
 	if tty {
-		pty, err := sock.receive(10 * time.Second)
-		if err != nil {
-			return err
+		r := <-ptys
+		if r.err != nil {
+			return r.err
 		}
-		term = attachTerminal(pty)
+		term := attachTerminal(r.pty)
 		defer term.close()
+		return waitStarted(opts.pidFile, sigs, term)
 	}
-	pid, err := readPIDFile(opts.pidFile)
+	return waitStarted(opts.pidFile, sigs, nil)
+}
+
+type ptyResult struct {
+	pty console.Console
+	err error
+}
+
+// waitStarted waits for the container's process named in pidFile.
+func waitStarted(pidFile string, sigs <-chan os.Signal, term *terminal) error {
+	pid, err := readPIDFile(pidFile)
 	if err != nil {
-		return err
-	}
-	if err := rt.start(id); err != nil {
 		return err
 	}
 	return waitContainer(pid, sigs, term)
