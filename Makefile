@@ -35,6 +35,15 @@ fuzz:
 demo: build
 	@bash cmd/ww/testdata/demo.sh $(BIN)/ww
 
+# Times whole runs of ww against a minimal Go launcher, and with 1000
+# named fds against 1, and prints medians and ratios with their targets
+# (a report: a missed target does not fail). Flags for the driver go in
+# BENCHFLAGS, e.g. BENCHFLAGS='-rounds 3 -runs 50'; see bin/ww-bench -help.
+bench: build
+	$(GO) build -o $(BIN)/ww-bench ./cmd/ww-bench
+	$(GO) build -o $(BIN)/ww-bench-launcher ./cmd/ww-bench/launcher
+	$(BIN)/ww-bench -ww $(BIN)/ww -launcher $(BIN)/ww-bench-launcher $(BENCHFLAGS)
+
 install: build
 	install -m 0755 $(BIN)/ww /usr/local/bin/ww
 	ln -sf ww /usr/local/bin/ww-runtime

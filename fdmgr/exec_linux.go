@@ -84,8 +84,10 @@ func (m *FDManager) Exec(path string, argv, env []string, o ExecOptions) error {
 		if err != nil {
 			return fmt.Errorf("move fd %d: %w", m.fds[i].Dup, err)
 		}
-		closeFD(m.fds[i].Dup)
-		m.fds[i].Dup = moved
+		if !m.fds[i].borrowed {
+			closeFD(m.fds[i].Dup)
+		}
+		m.fds[i].Dup, m.fds[i].borrowed = moved, false
 	}
 	for _, fd := range m.fds {
 		// dup3 without O_CLOEXEC: the program gets these.

@@ -20,8 +20,11 @@ type FD struct {
 	Request
 	// Target is the fd number the child sees.
 	Target int
-	// Dup is this process's copy, owned by the FDManager.
+	// Dup is this process's copy, owned by the FDManager; with Borrow,
+	// for an fd this process already held, the source fd itself.
 	Dup int
+
+	borrowed bool
 }
 
 // FDManager collects named fd requests, opens them, and tells where each
@@ -33,6 +36,15 @@ type FDManager struct {
 	// FirstFD (3). A runtime wrapper whose caller already passes fds at
 	// 3, 4, … sets it past them.
 	First int
+
+	// Borrow, set before PrepareFDs, hands over fds this process already
+	// holds as they are instead of duplicating them here: FD.Dup is then
+	// the source fd, which Close leaves open. It is for a caller that
+	// starts the child with fork and places the fds there (as
+	// syscall.ForkExec does, duplicating them in the child), and it saves
+	// a duplicate per fd in this process, where growing the fd table of
+	// a multi-threaded program waits for an RCU grace period.
+	Borrow bool
 
 	requests []Request
 	names    map[string]string // EnvName → name, to refuse duplicates
@@ -107,14 +119,18 @@ func (m *FDManager) PrepareFDs() error {
 	reqs := order(m.requests)
 	fds := make([]FD, 0, len(reqs))
 	for i, r := range reqs {
-		dup, err := open(r.Source)
+		fd := FD{Request: r, Target: first + i}
+		var err error
+		if m.Borrow && r.Source.IsFD() {
+			fd.Dup, fd.borrowed, err = r.Source.FD, true, checkOpen(r.Source.FD)
+		} else {
+			fd.Dup, err = open(r.Source)
+		}
 		if err != nil {
-			for _, fd := range fds {
-				closeFD(fd.Dup)
-			}
+			closeAll(fds)
 			return &OpenError{Request: r, Err: err}
 		}
-		fds = append(fds, FD{Request: r, Target: first + i, Dup: dup})
+		fds = append(fds, fd)
 	}
 	m.fds = fds
 	return nil
@@ -125,6 +141,14 @@ func (m *FDManager) first() int {
 		return m.First
 	}
 	return FirstFD
+}
+
+func closeAll(fds []FD) {
+	for _, fd := range fds {
+		if !fd.borrowed {
+			closeFD(fd.Dup)
+		}
+	}
 }
 
 // OpenError is PrepareFDs' error: the request that could not be opened,
@@ -159,6 +183,9 @@ func (m *FDManager) GenerateEnvVars() []string {
 func (m *FDManager) Close() error {
 	var errs []error
 	for _, fd := range m.fds {
+		if fd.borrowed {
+			continue
+		}
 		if err := closeFD(fd.Dup); err != nil {
 			errs = append(errs, fmt.Errorf("close %s (fd %d): %w", fd.Name, fd.Dup, err))
 		}

@@ -11,8 +11,15 @@ import (
 // set of requests, never on the order of the flags, and a set of sources
 // that already are 3..N keeps its numbers.
 func order(reqs []Request) []Request {
-	out := slices.Clone(reqs)
-	slices.SortStableFunc(out, func(a, b Request) int {
+	type keyed struct {
+		Request
+		env string // EnvName, computed once: sorting calls the comparison often
+	}
+	ks := make([]keyed, len(reqs))
+	for i, r := range reqs {
+		ks[i] = keyed{r, EnvName(r.Name)}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
 		af, bf := a.Source.IsFD(), b.Source.IsFD()
 		switch {
 		case af && !bf:
@@ -22,7 +29,11 @@ func order(reqs []Request) []Request {
 		case af && bf && a.Source.FD != b.Source.FD:
 			return cmp.Compare(a.Source.FD, b.Source.FD)
 		}
-		return cmp.Or(cmp.Compare(EnvName(a.Name), EnvName(b.Name)), cmp.Compare(a.Name, b.Name))
+		return cmp.Or(cmp.Compare(a.env, b.env), cmp.Compare(a.Name, b.Name))
 	})
+	out := make([]Request, len(ks))
+	for i, k := range ks {
+		out[i] = k.Request
+	}
 	return out
 }

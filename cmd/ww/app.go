@@ -7,8 +7,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-
-	"github.com/urfave/cli/v2"
 )
 
 // Exit statuses of ww itself; a child's own status is passed through.
@@ -66,38 +64,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && filepath.Base(args[0]) == runtimeName {
 		return runtimeMain(args[1:], stderr)
 	}
-	if len(args) > 1 && args[1] == "runtime" {
+	if len(args) < 2 {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	switch args[1] {
+	case "run":
+		return runCommand(ctx, args[2:], stdout)
+	case "runtime":
 		return runtimeMain(args[2:], stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
 	}
-	app := newApp(stdout, stderr)
-	return app.RunContext(ctx, args)
+	return usageErrf("unknown command %q (see ww --help)", args[1])
 }
 
-func newApp(stdout, stderr io.Writer) *cli.App {
-	app := &cli.App{
-		Name:  "ww",
-		Usage: "start programs with named file descriptors",
-		Description: "ww hands named fds to a program: they land at 3, 4, 5, … in a fixed order,\n" +
-			"and the program finds each by name in WW_FD_<NAME>=<fd>.",
-		Commands:  []*cli.Command{runCommand(), runtimeCommand()},
-		Writer:    stdout,
-		ErrWriter: stderr,
-		// ww reports errors itself, once, and main alone exits.
-		ExitErrHandler:  func(*cli.Context, error) {},
-		OnUsageError:    onUsageError,
-		HideHelpCommand: true,
-	}
-	app.Action = func(c *cli.Context) error {
-		if c.NArg() > 0 {
-			return usageErrf("unknown command %q (see ww --help)", c.Args().First())
-		}
-		return cli.ShowAppHelp(c)
-	}
-	return app
-}
+const usage = `ww: start programs with named file descriptors
 
-// onUsageError turns the flag package's messages into ww's one-line form.
-func onUsageError(_ *cli.Context, err error, _ bool) error {
+ww hands named fds to a program: they land at 3, 4, 5, … in a fixed order,
+and the program finds each by name in WW_FD_<NAME>=<fd>.
+
+Usage:
+  ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...]
+  ww run --bundle DIR [--id ID] [--runtime NAME|PATH] [--with-fd NAME=SOURCE]... [--systemd] [-- ARG...]
+  ww runtime [RUNC GLOBAL FLAGS] COMMAND [ARGS...]
+
+Commands:
+  run       run a program, or an OCI bundle's container, with named fds
+  runtime   act as an OCI runtime with runc's command line; on create and run,
+            add the fds the bundle's fd.ww.dev/<name> annotations ask for
+            (also as ww-runtime; the lower runtime is $` + lowerRuntimeEnv + `,
+            the first line of ` + lowerRuntimeFile + `, or runc)
+
+See ww run --help, and README.md for the SOURCE forms and the contract.
+`
+
+// flagError turns the flag package's messages into ww's one-line form.
+func flagError(err error) error {
 	msg := err.Error()
 	if flag, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return usageErrf("%s needs a value", dashes(flag))
@@ -115,22 +119,4 @@ func dashes(flag string) string {
 		return "-" + name
 	}
 	return "--" + name
-}
-
-// runtimeCommand only documents ww runtime, which run dispatches before
-// the command line is parsed.
-func runtimeCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "runtime",
-		Usage:     "act as an OCI runtime (runc's command line) that adds the fds a bundle's annotations ask for",
-		ArgsUsage: "[RUNC GLOBAL FLAGS] COMMAND [ARGS...]",
-		Description: "Installed as ww-runtime, ww acts the same. On create and run, ww reads\n" +
-			"fd.ww.dev/<name>: <source> annotations, writes WW_FD_* into config.json and\n" +
-			"passes the fds with --preserve-fds; every other command goes to the lower\n" +
-			"runtime (" + lowerRuntimeEnv + ", " + lowerRuntimeFile + ", or runc) untouched.",
-		SkipFlagParsing: true,
-		Action: func(c *cli.Context) error {
-			return runtimeMain(c.Args().Slice(), c.App.ErrWriter)
-		},
-	}
 }

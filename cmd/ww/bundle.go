@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,8 +28,18 @@ type bundleOptions struct {
 	args                []string // replace process.args when given
 }
 
-// validID is what runc accepts as a container ID.
-var validID = regexp.MustCompile(`^[\w+\-.]+$`)
+// validID reports whether id is what runc accepts as a container ID.
+func validID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_+-.", c)) {
+			return false
+		}
+	}
+	return true
+}
 
 // runBundle runs the bundle's container with the named fds at 3, 4, … in
 // its process. The user's config.json is never written: ww edits a copy
@@ -82,7 +90,7 @@ func prepareBundle(o bundleOptions) (*fdmgr.FDManager, *spec.Config, lowerRuntim
 			return nil, nil, lowerRuntime{}, usageErr(fmt.Errorf("--with-fd %w", err))
 		}
 	}
-	if o.id != "" && !validID.MatchString(o.id) {
+	if o.id != "" && !validID(o.id) {
 		return nil, nil, lowerRuntime{}, usageErrf("--id %q: only letters, digits, '_', '+', '-' and '.' are allowed", o.id)
 	}
 	cfg, err := spec.Load(o.bundle)
@@ -97,9 +105,9 @@ func prepareBundle(o bundleOptions) (*fdmgr.FDManager, *spec.Config, lowerRuntim
 			return nil, nil, lowerRuntime{}, usageErr(fmt.Errorf("--systemd: %w", err))
 		}
 	}
-	path, err := lookPath(o.runtime, os.Getenv("PATH"))
+	path, err := findExecutable(o.runtime, os.Getenv("PATH"))
 	if err != nil {
-		return nil, nil, lowerRuntime{}, fmt.Errorf("--runtime: %w", err)
+		return nil, nil, lowerRuntime{}, &exitError{code: exitNotFound, err: fmt.Errorf("--runtime %q: %w", o.runtime, err)}
 	}
 	return m, cfg, lowerRuntime{path: path}, nil
 }
@@ -135,9 +143,8 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("become subreaper: %w", err)
 	}
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
+	sigs := catchSignals()
+	<-sigs.ready
 
 	opts := createOpts{bundle: bundle, pidFile: filepath.Join(bundle, "init.pid")}
 	for _, fd := range fds {
@@ -169,9 +176,9 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 		}
 		term := attachTerminal(r.pty)
 		defer term.close()
-		return waitStarted(opts.pidFile, sigs, term)
+		return waitStarted(opts.pidFile, sigs.c, term)
 	}
-	return waitStarted(opts.pidFile, sigs, nil)
+	return waitStarted(opts.pidFile, sigs.c, nil)
 }
 
 type ptyResult struct {

@@ -18,6 +18,25 @@ var forwarded = []os.Signal{
 	unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH,
 }
 
+// forwarder catches the signals ww forwards.
+type forwarder struct {
+	c     chan os.Signal
+	ready chan struct{} // closed once the signals are caught
+}
+
+// catchSignals starts catching the forwarded signals. Enabling a signal
+// is a round trip to a runtime thread, a few tenths of a millisecond for
+// all of them, so it runs while ww parses and opens; the catch is never
+// undone, as ww exits when its child does.
+func catchSignals() *forwarder {
+	f := &forwarder{c: make(chan os.Signal, 16), ready: make(chan struct{})}
+	go func() {
+		signal.Notify(f.c, forwarded...)
+		close(f.ready)
+	}()
+	return f
+}
+
 // startAndWait starts path with the standard streams and fds at their
 // targets, forwards signals to it, and returns its status as an
 // *exitError.
@@ -26,7 +45,7 @@ var forwarded = []os.Signal{
 // a terminal, that group becomes the terminal's foreground, so a key such
 // as Ctrl-C reaches the child once, from the terminal, and never through
 // ww; any signal ww does receive came from kill(2) and is forwarded.
-func startAndWait(path string, argv, env []string, fds []fdmgr.FD) error {
+func startAndWait(path string, argv, env []string, fds []fdmgr.FD, sigs *forwarder) error {
 	files := make([]uintptr, 3, 3+len(fds))
 	for i := range files {
 		files[i] = stdStream(i)
@@ -44,9 +63,8 @@ func startAndWait(path string, argv, env []string, fds []fdmgr.FD) error {
 		return err
 	}
 
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
+	// Until the child exists, a signal ends ww as it would without it.
+	<-sigs.ready
 
 	tty := foregroundTTY()
 	pidfd := -1
@@ -69,7 +87,7 @@ func startAndWait(path string, argv, env []string, fds []fdmgr.FD) error {
 	forwarding := make(chan struct{})
 	go func() {
 		defer close(forwarding)
-		forward(sigs, done, pid, pidfd)
+		forward(sigs.c, done, pid, pidfd)
 	}()
 	status, err := wait(pid, tty)
 	close(done)

@@ -1,5 +1,8 @@
 package main
 
+// Helpers for clients_test.go: the probe's image as an OCI layout, and
+// running a client isolated from the machine's own state.
+
 import (
 	"archive/tar"
 	"bytes"
@@ -7,7 +10,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -46,22 +53,11 @@ func probeImage(t *testing.T, ref string) ociImage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var layer bytes.Buffer
-	tw := tar.NewWriter(&layer)
-	hdr := &tar.Header{Name: "probe", Mode: 0o755, Size: int64(len(probe)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg}
-	if err := tw.WriteHeader(hdr); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tw.Write(probe); err != nil {
-		t.Fatal(err)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	diffID := sha256.Sum256(layer.Bytes())
+	layer := tarBytes(t, map[string][]byte{"probe": probe}, 0o755)
+	diffID := sha256.Sum256(layer)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	if _, err := zw.Write(layer.Bytes()); err != nil {
+	if _, err := zw.Write(layer); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
@@ -94,6 +90,26 @@ func probeImage(t *testing.T, ref string) ociImage {
 	return img
 }
 
+// tarBytes is a tar of regular files with the given mode, in path order.
+func tarBytes(t *testing.T, files map[string][]byte, mode int64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		hdr := &tar.Header{Name: p, Mode: mode, Size: int64(len(files[p])), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(files[p]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // add stores a blob under its digest.
 func (img ociImage) add(mediaType string, data []byte) ociDescriptor {
 	sum := sha256.Sum256(data)
@@ -111,25 +127,15 @@ func (img ociImage) addJSON(t *testing.T, mediaType string, v any) ociDescriptor
 	return img.add(mediaType, data)
 }
 
-// paths lists the layout's files, in a fixed order.
-func (img ociImage) paths() []string {
-	var paths []string
-	for p := range img {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	return paths
-}
-
 // writeDir writes the layout into dir.
 func (img ociImage) writeDir(t *testing.T, dir string) {
 	t.Helper()
-	for _, p := range img.paths() {
+	for p, data := range img {
 		path := filepath.Join(dir, p)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, img[p], 0o644); err != nil {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,21 +144,7 @@ func (img ociImage) writeDir(t *testing.T, dir string) {
 // writeTar writes the layout as one tar, as ctr images import reads it.
 func (img ociImage) writeTar(t *testing.T, path string) {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, p := range img.paths() {
-		hdr := &tar.Header{Name: p, Mode: 0o644, Size: int64(len(img[p])), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg}
-		if err := tw.WriteHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(img[p]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, tarBytes(t, img, 0o644), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -210,4 +202,99 @@ func unmountUnder(t *testing.T, dir string) {
 			t.Errorf("unmount %s: %v", p, err)
 		}
 	}
+}
+
+// isolatedScript binds a dir under $1 over each of the machine's dirs in
+// which podman and containerd keep something whatever their flags say
+// (lock and cache files, network configs, shim sockets, runc's state),
+// then runs the rest of its arguments. mount -n leaves the machine's
+// /run/mount alone.
+const isolatedScript = `set -e
+d=$1; shift
+for m in /run /var/lib /var/cache /var/tmp /dev/shm /etc/cni /etc/containers; do
+	[ -d "$m" ] || continue
+	mkdir -p "$d$m"
+	mount -n --bind "$d$m" "$m"
+done
+exec "$@"`
+
+// isolated is a command run in a mount namespace of its own in which the
+// machine's state dirs are dirs under dir: whatever a client leaves, and
+// whatever it mounts, stays in the test's dir and namespace.
+func isolated(dir, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command("/bin/sh", append([]string{"-c", isolatedScript, "sh", dir, name}, args...)...)
+	// Go makes the new namespace's mounts private before the script runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	cmd.Env = cleanEnv()
+	return cmd
+}
+
+// runClient runs cmd with extra at fds 3, 4, … and returns its output
+// and exit status.
+func runClient(t *testing.T, cmd *exec.Cmd, extra []*os.File) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = &out, &errb, extra
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("%s: %v", cmd.Args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// requireClients skips a test that cannot run the named programs as root
+// with runc, ww's lower runtime, and returns their paths.
+func requireClients(t *testing.T, names ...string) []string {
+	t.Helper()
+	requireRunc(t)
+	if _, err := exec.LookPath("mount"); err != nil {
+		t.Skip("mount is not installed")
+	}
+	paths := make([]string, len(names))
+	for i, name := range names {
+		path, err := exec.LookPath(name)
+		if err != nil {
+			t.Skipf("%s is not installed", name)
+		}
+		paths[i] = path
+	}
+	return paths
+}
+
+// removeCgroupAfter removes, at the end of the test, the cgroup a client
+// makes as the parent of its containers' and leaves behind; only where it
+// did not exist before the test.
+func removeCgroupAfter(t *testing.T, name string) {
+	t.Helper()
+	glob := func() []string {
+		paths, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*", name))
+		if st, err := os.Stat(filepath.Join("/sys/fs/cgroup", name)); err == nil && st.IsDir() {
+			paths = append(paths, filepath.Join("/sys/fs/cgroup", name))
+		}
+		return paths
+	}
+	before := glob()
+	t.Cleanup(func() {
+		for _, root := range glob() {
+			if slices.Contains(before, root) {
+				continue
+			}
+			var dirs []string
+			filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+				if err == nil && d.IsDir() {
+					dirs = append(dirs, path)
+				}
+				return nil
+			})
+			for _, dir := range slices.Backward(dirs) {
+				if err := syscall.Rmdir(dir); err != nil && !errors.Is(err, syscall.ENOENT) {
+					t.Errorf("remove cgroup %s: %v", dir, err)
+				}
+			}
+		}
+	})
 }

@@ -15,11 +15,11 @@ import (
 // and no later one can, and os.ErrNotExist when there is no candidate.
 func findExecutable(file, pathEnv string) (string, error) {
 	if file == "" {
-		return "", fmt.Errorf("BINARY %q: %w", file, os.ErrNotExist)
+		return "", fmt.Errorf("empty name: %w", os.ErrNotExist)
 	}
 	if strings.Contains(file, "/") {
 		if err := executable(file); err != nil {
-			return "", fmt.Errorf("BINARY %q: %w", file, err)
+			return "", err
 		}
 		return file, nil
 	}
@@ -41,9 +41,9 @@ func findExecutable(file, pathEnv string) (string, error) {
 		}
 	}
 	if denied {
-		return "", fmt.Errorf("BINARY %q: found in PATH but %w", file, os.ErrPermission)
+		return "", fmt.Errorf("found in PATH but %w", os.ErrPermission)
 	}
-	return "", fmt.Errorf("BINARY %q: not found in PATH", file)
+	return "", errors.New("not found in PATH")
 }
 
 // executable reports whether path is a file this process may execute.

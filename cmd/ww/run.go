@@ -1,48 +1,66 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/ww-dev/ww/fdmgr"
 )
 
-func runCommand() *cli.Command {
+const runUsage = `Usage:
+  ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...]
+  ww run --bundle DIR [--id ID] [--runtime NAME|PATH] [--with-fd NAME=SOURCE]... [--systemd] [-- ARG...]
+
+Each --with-fd NAME=SOURCE hands an fd to the program. The fds land at 3, 4, 5, …
+(inherited fds first, by number, then the others by name), and the program
+finds each in WW_FD_<NAME>=<fd>. With --bundle, the program is the container's.
+
+SOURCE: N | fd:N | file:PATH[?mode=r|w|rw|a&create=PERM&dir=true]
+        unix:PATH | tcp:HOST:PORT | listen:tcp|tcp6|udp|udp6:HOST:PORT | listen:unix:PATH
+
+Flags:
+`
+
+// runCommand is ww run.
+func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	var (
-		fds                  fdFlags
-		systemd              bool
+		fds                  fdOptions
 		bundle, id, lowerRun string
 	)
-	return &cli.Command{
-		Name:      "run",
-		Usage:     "run a program, or an OCI bundle's container, with named fds",
-		ArgsUsage: "[--] BINARY [ARG...]  |  --bundle DIR [-- ARG...]",
-		Description: "Each --with-fd NAME=SOURCE hands an fd to the program. The fds land at 3, 4, 5, …\n" +
-			"(inherited fds first, by number, then the others by name), and the program\n" +
-			"finds each in WW_FD_<NAME>=<fd>. With --bundle, the program is the container's.",
-		Flags: []cli.Flag{
-			withFDFlag(&fds), systemdFlag(&systemd),
-			&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Usage: "run the container of the OCI bundle in `DIR`", Destination: &bundle},
-			&cli.StringFlag{Name: "id", Usage: "container `ID` (default: a new unique one)", Destination: &id},
-			&cli.StringFlag{Name: "runtime", Value: "runc", Usage: "OCI runtime `NAME|PATH` for --bundle", Destination: &lowerRun},
-		},
-		OnUsageError: onUsageError,
-		Action: func(c *cli.Context) error {
-			if bundle != "" {
-				return runBundle(bundleOptions{bundle: bundle, id: id, runtime: lowerRun,
-					withFDs: fds.values, systemd: systemd, args: c.Args().Slice()})
-			}
-			for _, f := range []string{"id", "runtime"} {
-				if c.IsSet(f) {
-					return usageErrf("--%s %q: only with --bundle", f, c.String(f))
-				}
-			}
-			return runHost(c.Args().Slice(), fds.values, systemd)
-		},
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fds.register(fs)
+	fs.StringVar(&bundle, "bundle", "", "run the container of the OCI bundle in `DIR`")
+	fs.StringVar(&bundle, "b", "", "short for --bundle")
+	fs.StringVar(&id, "id", "", "container `ID` for --bundle (default: a new unique one)")
+	fs.StringVar(&lowerRun, "runtime", "runc", "OCI runtime `NAME|PATH` for --bundle")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, runUsage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil
+		}
+		return flagError(err)
 	}
+	if bundle != "" {
+		return runBundle(bundleOptions{bundle: bundle, id: id, runtime: lowerRun,
+			withFDs: fds.withFDs.values, systemd: fds.systemd, args: fs.Args()})
+	}
+	var only error
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "id" || f.Name == "runtime" {
+			only = usageErrf("--%s %q: only with --bundle", f.Name, f.Value)
+		}
+	})
+	if only != nil {
+		return only
+	}
+	return runHost(fs.Args(), fds.withFDs.values, fds.systemd)
 }
 
 // runHost runs argv on this host with the named fds and returns the
@@ -53,6 +71,10 @@ func runCommand() *cli.Command {
 // with the program, as systemd-socket-activate does, so that LISTEN_PID
 // is the program's pid; there is then no child to wait for.
 func runHost(argv []string, withFDs []string, systemd bool) error {
+	var sigs *forwarder
+	if !systemd {
+		sigs = catchSignals()
+	}
 	m := fdmgr.NewFDManager()
 	for _, v := range withFDs {
 		if err := m.ParseFDFlag(v); err != nil {
@@ -71,13 +93,16 @@ func runHost(argv []string, withFDs []string, systemd bool) error {
 		if err := m.ReserveTargets(); err != nil {
 			return err
 		}
+	} else {
+		// The forked child makes its own copies as it places them.
+		m.Borrow = true
 	}
 	if err := m.PrepareFDs(); err != nil {
 		return usageErr(fmt.Errorf("--with-fd %w", err))
 	}
 	env := fdmgr.Environ(os.Environ(), m.GenerateEnvVars()...)
 	if !systemd {
-		return startAndWait(path, argv, env, m.FDs())
+		return startAndWait(path, argv, env, m.FDs(), sigs)
 	}
 	listen, err := m.SystemdEnvVars(os.Getpid())
 	if err != nil {
@@ -91,6 +116,9 @@ func runHost(argv []string, withFDs []string, systemd bool) error {
 // executed is status 126, one that does not exist 127, as env(1) has it.
 func lookPath(file, pathEnv string) (string, error) {
 	p, err := findExecutable(file, pathEnv)
+	if err != nil {
+		err = fmt.Errorf("BINARY %q: %w", file, err)
+	}
 	switch {
 	case err == nil:
 		return p, nil

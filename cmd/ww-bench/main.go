@@ -1,0 +1,164 @@
+// Command ww-bench times whole runs of ww, from fork to wait, against the
+// least a Go program that hands over an fd can cost, and against itself
+// with many fds, and prints medians and ratios. It is a report, not a
+// test: a missed target is printed, and only a command that fails to run
+// makes it exit with a status other than 0.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+)
+
+func main() {
+	os.Exit(exitCode(run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// errUsage marks bad flags that the flag package has reported already.
+var errUsage = errors.New("usage")
+
+// usageError is a bad flag value: reported, then status 2.
+type usageError struct{ error }
+
+func usageErrorf(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+func exitCode(err error, stderr io.Writer) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "ww-bench: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "ww-bench: %v\n", err)
+	return 1
+}
+
+// options are the driver's flags.
+type options struct {
+	plan
+	ww, launcher, trueBin, socketActivate string
+	only                                  *regexp.Regexp
+}
+
+const usageText = `usage: ww-bench [flags]
+
+Times whole runs of commands (fork, exec and wait, from this driver), taking
+turns between the cases, and prints each case's median, p10 and p90, then
+ratios of medians with their targets:
+
+  ww x=0 / launcher               ww run --with-fd x=0 -- /bin/true against a
+                                  minimal Go launcher that starts /bin/true
+                                  with one extra fd (target ≤ 1.10)
+  ww 1000 fds / ww 1 fd           ww run with 1000 named fds, handed to ww at
+                                  3–1002, against 1 (target ≤ 2.00)
+  ww --systemd / socket-activate  ww run --systemd with a TCP listener against
+                                  systemd-socket-activate (target ≤ 1.00)
+
+and, reported only: launcher / true (Go's start-up), true 1000 fds / true
+(what handing 1000 fds costs the kernel and the driver) and ww 100 fds / ww 1 fd.
+
+The socket-activation ratio is skipped, with a note, when ww run --systemd
+fails once or systemd-socket-activate is missing. systemd-socket-activate
+takes no port 0 and starts its program only after a first connection: the
+driver gives it a port that was free at start and connects to it once per
+run, which its time includes.
+
+Without -ww and -launcher it builds both with go build (run it inside the
+module). A missed target is reported, not an error; a measured command that
+fails is an error (status 1). The fds a case hands over are opened before and
+closed after each run, outside the time, so that the other cases do not pay
+for them.
+
+flags:
+`
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	var only string
+	fs := flag.NewFlagSet("ww-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.ww, "ww", "", "path of the ww binary to time (built if empty)")
+	fs.StringVar(&o.launcher, "launcher", "", "path of the launcher binary (built if empty)")
+	fs.StringVar(&o.trueBin, "true", "/bin/true", "path of the program every case starts")
+	fs.StringVar(&o.socketActivate, "socket-activate", "/usr/bin/systemd-socket-activate", "path of systemd-socket-activate")
+	fs.IntVar(&o.rounds, "rounds", 7, "rounds; each runs every case -runs times")
+	fs.IntVar(&o.runs, "runs", 200, "runs of each case per round")
+	fs.IntVar(&o.warmup, "warmup", 20, "untimed runs of each case first")
+	fs.StringVar(&only, "run", "", "run only the ratios whose name matches this regular expression")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, errUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, usageErrorf("unexpected argument %q (ww-bench takes flags only)", fs.Arg(0))
+	case o.rounds < 1:
+		return o, usageErrorf("-rounds %d: must be at least 1", o.rounds)
+	case o.runs < 1:
+		return o, usageErrorf("-runs %d: must be at least 1", o.runs)
+	case o.warmup < 0:
+		return o, usageErrorf("-warmup %d: must not be negative", o.warmup)
+	case (o.ww == "") != (o.launcher == ""):
+		return o, usageErrorf("-ww and -launcher go together: give both or neither")
+	}
+	re, err := regexp.Compile(only)
+	if err != nil {
+		return o, usageErrorf("-run %q: %w", only, err)
+	}
+	o.only = re
+	return o, nil
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if o.ww == "" {
+		dir, err := os.MkdirTemp("", "ww-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if o.ww, o.launcher, err = buildTools(dir, stderr); err != nil {
+			return err
+		}
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	cases, comparisons := table(tools{
+		ww: o.ww, launcher: o.launcher, trueBin: o.trueBin,
+		socketActivate: o.socketActivate, activatePort: port,
+	})
+	return bench(o, cases, selected(comparisons, o.only), stdout, stderr)
+}
+
+// selected returns the comparisons whose name matches re.
+func selected(comparisons []comparison, re *regexp.Regexp) []comparison {
+	var out []comparison
+	for _, c := range comparisons {
+		if re.MatchString(c.name) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
