@@ -135,9 +135,9 @@ func newID() string {
 	return "ww-" + hex.EncodeToString(b)
 }
 
-// runContainer runs the container detached, waits for its process, and
-// deletes it whatever happens. ww becomes a child subreaper so that the
-// container's process, whose parent (the runtime) exits once it started,
+// runContainer creates and starts the container, waits for its process,
+// and deletes it whatever happens. ww becomes a child subreaper so that
+// the container's process, whose parent (the runtime) exits after create,
 // is ww's to wait for.
 func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) error {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -158,7 +158,7 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 		}
 		defer sock.Close()
 		opts.consoleSocket = sock.path
-		// The runtime sends the terminal while it starts the container.
+		// The runtime sends the terminal while it creates the container.
 		ptys = make(chan ptyResult, 1)
 		go func() {
 			pty, err := sock.receive(30 * time.Second)
@@ -166,33 +166,33 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 		}()
 	}
 	defer rt.delete(id)
-	if err := rt.runDetached(id, opts); err != nil {
+	if err := rt.create(id, opts); err != nil {
 		return err
 	}
+	// The terminal gets its size, and ww its pid, before the process
+	// starts.
+	var term *terminal
 	if tty {
 		r := <-ptys
 		if r.err != nil {
 			return r.err
 		}
-		term := attachTerminal(r.pty)
+		term = attachTerminal(r.pty)
 		defer term.close()
-		return waitStarted(opts.pidFile, sigs.c, term)
 	}
-	return waitStarted(opts.pidFile, sigs.c, nil)
+	pid, err := readPIDFile(opts.pidFile)
+	if err != nil {
+		return err
+	}
+	if err := rt.start(id); err != nil {
+		return err
+	}
+	return waitContainer(pid, sigs.c, term)
 }
 
 type ptyResult struct {
 	pty console.Console
 	err error
-}
-
-// waitStarted waits for the container's process named in pidFile.
-func waitStarted(pidFile string, sigs <-chan os.Signal, term *terminal) error {
-	pid, err := readPIDFile(pidFile)
-	if err != nil {
-		return err
-	}
-	return waitContainer(pid, sigs, term)
 }
 
 func readPIDFile(path string) (int, error) {

@@ -298,4 +298,7 @@ func TestBundleTerminal(t *testing.T) {
 	if got := r.wwVars(); !slices.Equal(got, []string{"WW_FD_IN=3"}) {
 		t.Errorf("WW_FD_* = %q", got)
 	}
+	if !slices.Equal(r.WinSize, []int{33, 111}) {
+		t.Errorf("container terminal is %v rows×columns, want ww's 33×111", r.WinSize)
+	}
 }

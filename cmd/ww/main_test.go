@@ -85,6 +85,7 @@ type report struct {
 	FDs     map[int]string `json:"fds"`
 	Cloexec map[int]bool   `json:"cloexec"`
 	Signals []int          `json:"signals"`
+	WinSize []int          `json:"winsize"`
 }
 
 func parseReport(t *testing.T, out string) report {

@@ -38,24 +38,26 @@ func (o createOpts) args() []string {
 	return a
 }
 
-// runDetached runs "run --detach" with ww's standard streams and the
-// files at 3, 4, … and waits for the runtime, which returns once the
-// container's process has started. The process inherits the streams, so
+// create runs "create" with ww's standard streams and the files at 3, 4,
+// … and waits for it. The container's process inherits the streams, so
 // the runtime's own error message goes to ww's stderr, where it is the
 // one line the user sees: ww adds none.
-func (r lowerRuntime) runDetached(id string, o createOpts) error {
+func (r lowerRuntime) create(id string, o createOpts) error {
 	argv := append([]string{r.path}, r.global...)
-	argv = append(append(append(argv, "run", "--detach"), o.args()...), id)
+	argv = append(append(append(argv, "create"), o.args()...), id)
 	files := append([]uintptr{stdStream(0), stdStream(1), stdStream(2)}, o.files...)
 	pid, err := syscall.ForkExec(r.path, argv, &syscall.ProcAttr{Env: os.Environ(), Files: files})
 	if err != nil {
-		return fmt.Errorf("start %s run: %w", r.path, err)
+		return fmt.Errorf("start %s create: %w", r.path, err)
 	}
 	if err := waitPid(pid); err != nil {
 		return &exitError{code: exitFailure}
 	}
 	return nil
 }
+
+// start runs "start ID".
+func (r lowerRuntime) start(id string) error { return r.run("start", id) }
 
 // delete runs "delete --force ID"; the container may be running or gone.
 func (r lowerRuntime) delete(id string) error { return r.run("delete", "--force", id) }

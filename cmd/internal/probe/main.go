@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // Report is what the probe prints.
@@ -34,6 +35,8 @@ type Report struct {
 	FDs     map[int]string `json:"fds"`
 	Cloexec map[int]bool   `json:"cloexec"`
 	Signals []int          `json:"signals,omitempty"`
+	// WinSize is the rows and columns of the terminal at fd 0, if any.
+	WinSize []int `json:"winsize,omitempty"`
 }
 
 func main() {
@@ -42,6 +45,7 @@ func main() {
 	r := Report{
 		PID: os.Getpid(), PPID: os.Getppid(), PGID: syscall.Getpgrp(),
 		Args: os.Args, Env: os.Environ(), FDs: fds, Cloexec: cloexec,
+		WinSize: winSize(),
 	}
 	mode := "fds"
 	if len(os.Args) > 1 {
@@ -118,6 +122,15 @@ func listFDs() (map[int]string, map[int]bool) {
 	}
 	syscall.Close(dir)
 	return fds, cloexec
+}
+
+func winSize() []int {
+	var ws struct{ Row, Col, X, Y uint16 }
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, 0, syscall.TIOCGWINSZ, uintptr(unsafe.Pointer(&ws)))
+	if errno != 0 {
+		return nil
+	}
+	return []int{int(ws.Row), int(ws.Col)}
 }
 
 func atoi(s string) int {
