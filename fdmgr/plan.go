@@ -11,29 +11,34 @@ import (
 // set of requests, never on the order of the flags, and a set of sources
 // that already are 3..N keeps its numbers.
 func order(reqs []Request) []Request {
-	type keyed struct {
-		Request
-		env string // EnvName, computed once: sorting calls the comparison often
+	// Sort small keys, not the requests: a thousand requests are sorted
+	// on every ww run that hands over a thousand fds.
+	type key struct {
+		fd  int // -1 for a source that is not an fd
+		env string
+		i   int
 	}
-	ks := make([]keyed, len(reqs))
+	keys := make([]key, len(reqs))
 	for i, r := range reqs {
-		ks[i] = keyed{r, EnvName(r.Name)}
-	}
-	slices.SortStableFunc(ks, func(a, b keyed) int {
-		af, bf := a.Source.IsFD(), b.Source.IsFD()
-		switch {
-		case af && !bf:
-			return -1
-		case !af && bf:
-			return 1
-		case af && bf && a.Source.FD != b.Source.FD:
-			return cmp.Compare(a.Source.FD, b.Source.FD)
+		fd := -1
+		if r.Source.IsFD() {
+			fd = r.Source.FD
 		}
-		return cmp.Or(cmp.Compare(a.env, b.env), cmp.Compare(a.Name, b.Name))
+		keys[i] = key{fd, EnvName(r.Name), i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		switch {
+		case a.fd >= 0 && b.fd < 0:
+			return -1
+		case a.fd < 0 && b.fd >= 0:
+			return 1
+		}
+		// Names are unique by EnvName, so this is a total order.
+		return cmp.Or(cmp.Compare(a.fd, b.fd), cmp.Compare(a.env, b.env))
 	})
-	out := make([]Request, len(ks))
-	for i, k := range ks {
-		out[i] = k.Request
+	out := make([]Request, len(keys))
+	for i, k := range keys {
+		out[i] = reqs[k.i]
 	}
 	return out
 }
