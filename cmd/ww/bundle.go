@@ -61,7 +61,7 @@ func runBundle(o bundleOptions) error {
 	if err := m.PrepareFDs(); err != nil {
 		return usageErr(fmt.Errorf("--with-fd %w", err))
 	}
-	mods := []spec.Modifier{spec.FDEnv(m.GenerateEnvVars()), spec.AbsRoot(o.bundle)}
+	mods := []spec.Modifier{spec.FDEnv(m.GenerateEnvVars()), spec.AbsRoot(o.bundle), spec.AbsBindSources(o.bundle)}
 	if o.systemd {
 		listen, err := m.SystemdEnvVars(1)
 		if err != nil {
@@ -165,10 +165,17 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 			ptys <- ptyResult{pty, err}
 		}()
 	}
-	defer rt.delete(id)
-	if err := rt.create(id, opts); err != nil {
+	// ww's own inherited fds must not reach the runtime; the named ones
+	// are passed on purpose.
+	if err := fdmgr.CloseOnExecFrom(fdmgr.FirstFD); err != nil {
 		return err
 	}
+	if err := rt.create(id, opts); err != nil {
+		// A failed create cleans up after itself; the id may belong to
+		// another container, which is not ww's to delete.
+		return err
+	}
+	defer rt.delete(id)
 	// The terminal gets its size, and ww its pid, before the process
 	// starts.
 	var term *terminal

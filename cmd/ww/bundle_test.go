@@ -302,3 +302,48 @@ func TestBundleTerminal(t *testing.T) {
 		t.Errorf("container terminal is %v rows×columns, want ww's 33×111", r.WinSize)
 	}
 }
+
+// TestBundleIDInUse checks that a run refused because its --id is taken
+// leaves the container that holds the id alone.
+func TestBundleIDInUse(t *testing.T) {
+	requireRunc(t)
+	bundle := makeBundle(t, []string{"signals", "1"}, nil)
+	first := exec.Command(wwBin, "run", "--bundle", bundle, "--id", "ww-taken")
+	first.Env = cleanEnv()
+	out, err := first.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := startSignalProbe(t, first, out)
+	res := runWW(t, nil, cleanEnv(), "run", "--bundle", bundle, "--id", "ww-taken", "--", "/probe", "exit", "0")
+	if res.code == 0 {
+		t.Fatalf("second run with the same id succeeded")
+	}
+	if b, err := exec.Command("runc", "state", "ww-taken").CombinedOutput(); err != nil {
+		t.Fatalf("the first container is gone: %v: %s", err, b)
+	}
+	if err := first.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(br)
+	if err := first.Wait(); err != nil {
+		t.Errorf("first ww: %v, want status 0", err)
+	}
+	assertNoContainer(t, "ww-taken")
+}
+
+// TestBundleRelativeBindMount checks that a bind mount whose source is
+// relative to the user's bundle still works from ww's copy of the config.
+func TestBundleRelativeBindMount(t *testing.T) {
+	requireRunc(t)
+	bundle := makeBundle(t, []string{"fds"}, func(s *specs.Spec) {
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "bind", Source: "data", Options: []string{"rbind", "ro"}})
+	})
+	if err := os.Mkdir(filepath.Join(bundle, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res := runWW(t, nil, cleanEnv(), "run", "--bundle", bundle)
+	if res.code != 0 {
+		t.Errorf("exit %d, stderr %q", res.code, res.stderr)
+	}
+}

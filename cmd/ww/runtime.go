@@ -36,14 +36,17 @@ const (
 // everything else goes to the lower runtime untouched, ww replacing
 // itself with it.
 func runtimeMain(args []string, stderr io.Writer) error {
+	cwd, _ := os.Getwd()
+	a, perr := runcargs.Parse(args, cwd)
 	lower, err := findLowerRuntime()
 	if err != nil {
-		fmt.Fprintf(stderr, "ww runtime: %v\n", err)
+		if perr != nil {
+			a = &runcargs.Args{} // no --log to be had: stderr
+		}
+		logError(a, stderr, fmt.Errorf("ww runtime: %w", err))
 		return &exitError{code: exitFailure}
 	}
-	cwd, _ := os.Getwd()
-	a, err := runcargs.Parse(args, cwd)
-	if err != nil || !a.Creates() {
+	if perr != nil || !a.Creates() {
 		// The lower runtime is the judge of what it does not run.
 		return passThrough(lower, args)
 	}
@@ -57,7 +60,7 @@ func runtimeMain(args []string, stderr io.Writer) error {
 // passThrough replaces ww with the lower runtime, argv as it came.
 func passThrough(lower string, args []string) error {
 	err := syscall.Exec(lower, append([]string{lower}, args...), os.Environ())
-	return &exitError{code: exitCannotExec, err: fmt.Errorf("ww runtime: exec %s: %w", lower, err)}
+	return &exitError{code: exitCannotExec, err: fmt.Errorf("runtime: exec %s: %w", lower, err)}
 }
 
 // createWithFDs edits the bundle's config.json for the fds its

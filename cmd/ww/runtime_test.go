@@ -317,3 +317,21 @@ func TestRuntimePassThrough(t *testing.T) {
 		})
 	}
 }
+
+// TestRuntimeLowerMissing checks that a lower runtime that cannot be
+// found is a JSON error line in the caller's --log.
+func TestRuntimeLowerMissing(t *testing.T) {
+	requireRunc(t)
+	s := newShim(t, wwBin)
+	s.env = append(cleanEnv(), "WW_LOWER_RUNTIME=ww-no-such-runtime")
+	bundle := annotated(t, []string{"fds"}, nil)
+	if _, code := s.create("ww-rt-nolower", bundle, nil); code == 0 {
+		t.Fatal("create succeeded without a lower runtime")
+	}
+	var line struct{ Level, Msg string }
+	b, _ := os.ReadFile(s.log)
+	if err := json.Unmarshal(bytes.TrimSpace(b), &line); err != nil || line.Level != "error" ||
+		!strings.Contains(line.Msg, `"ww-no-such-runtime"`) || !strings.Contains(line.Msg, "WW_LOWER_RUNTIME") {
+		t.Errorf("log %q (%v), want a JSON error naming the runtime and WW_LOWER_RUNTIME", b, err)
+	}
+}
