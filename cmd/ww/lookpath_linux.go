@@ -10,6 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// defaultPath is searched when PATH is unset or empty.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // findExecutable returns the path execvp(3) would run for file. Its error
 // wraps os.ErrPermission when a candidate exists but cannot be executed
 // and no later one can, and os.ErrNotExist when there is no candidate.
@@ -22,6 +25,9 @@ func findExecutable(file, pathEnv string) (string, error) {
 			return "", err
 		}
 		return file, nil
+	}
+	if pathEnv == "" {
+		pathEnv = defaultPath // as execvp(3) does without PATH
 	}
 	denied := false
 	for _, dir := range filepath.SplitList(pathEnv) {

@@ -28,7 +28,6 @@ const (
 	lowerRuntimeEnv  = "WW_LOWER_RUNTIME"
 	lowerRuntimeFile = "/etc/ww/lower-runtime"
 	defaultLower     = "runc"
-	defaultPath      = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )
 
 // runtimeMain is ww as an OCI runtime: it reads runc's command line, and
@@ -210,13 +209,9 @@ func findLowerRuntime() (string, error) {
 		name, from = defaultLower, "the default"
 	}
 	// Callers may run the runtime with almost no environment (Podman
-	// deletes containers with XDG_RUNTIME_DIR alone): search the usual
-	// places then, as execvp(3) does without PATH.
-	pathEnv := os.Getenv("PATH")
-	if pathEnv == "" {
-		pathEnv = defaultPath
-	}
-	path, err := findExecutable(name, pathEnv)
+	// deletes containers with XDG_RUNTIME_DIR alone): findExecutable
+	// then searches the usual places.
+	path, err := findExecutable(name, os.Getenv("PATH"))
 	if err != nil {
 		return "", fmt.Errorf("lower runtime %q (from %s): %w", name, from, err)
 	}

@@ -137,6 +137,10 @@ func TestRunLooksUpPATH(t *testing.T) {
 	if res.code != 3 {
 		t.Errorf("exit %d, want 3 from the probe found second in PATH (stderr %q)", res.code, res.stderr)
 	}
+	res = runWW(t, nil, []string{"HOME=/"}, "run", "true")
+	if res.code != 0 {
+		t.Errorf("exit %d without PATH, want 0 from true found in the default path (stderr %q)", res.code, res.stderr)
+	}
 	env = append(os.Environ(), "PATH="+first)
 	res = runWW(t, nil, env, "run", "wwprobe")
 	if res.code != 126 {
