@@ -25,6 +25,7 @@ type FD struct {
 	Dup int
 
 	borrowed bool
+	created  *made // a file opening it created, removed if the run is refused
 }
 
 // FDManager collects named fd requests, opens them, and tells where each
@@ -124,7 +125,7 @@ func (m *FDManager) PrepareFDs() error {
 		if m.Borrow && r.Source.IsFD() {
 			fd.Dup, fd.borrowed, err = r.Source.FD, true, checkOpen(r.Source.FD)
 		} else {
-			fd.Dup, err = open(r.Source)
+			fd.Dup, fd.created, err = openTracked(r.Source)
 		}
 		if err != nil {
 			closeAll(fds)
@@ -143,11 +144,14 @@ func (m *FDManager) first() int {
 	return FirstFD
 }
 
+// closeAll undoes a refused PrepareFDs: it closes what was opened and
+// removes the files that opening created, so nothing is left behind.
 func closeAll(fds []FD) {
 	for _, fd := range fds {
 		if !fd.borrowed {
 			closeFD(fd.Dup)
 		}
+		fd.created.remove()
 	}
 }
 

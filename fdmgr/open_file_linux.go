@@ -13,7 +13,7 @@ import (
 // ww's controlling terminal. A directory is refused unless Dir asks for
 // one: a program handed a directory as its log would fail late and
 // obscurely.
-func openPath(s Source) (fd int, err error) {
+func openPath(s Source) (fd int, created *made, err error) {
 	flags := unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK
 	switch s.Mode {
 	case OpenWrite:
@@ -25,28 +25,59 @@ func openPath(s Source) (fd int, err error) {
 	default:
 		flags |= unix.O_RDONLY
 	}
-	if s.Create {
-		flags |= unix.O_CREAT
-	}
 	if s.Dir {
 		flags |= unix.O_DIRECTORY
 	}
-	fd, err = retryEINTR(func() (int, error) { return unix.Open(s.Path, flags, s.Perm) })
+	fd, created, err = openMaybeCreate(s, flags)
 	if err != nil {
-		return -1, fileError(s, err)
+		return -1, nil, fileError(s, err)
 	}
+	defer func() {
+		if err != nil {
+			created.remove()
+			created = nil
+		}
+	}()
 	defer closeOnError(&fd, &err)
 	if fd, err = aboveStdio(fd); err != nil {
-		return fd, err
+		return fd, created, err
 	}
 	var st unix.Stat_t
 	if err = unix.Fstat(fd, &st); err != nil {
-		return fd, fmt.Errorf("fstat: %w", err)
+		return fd, created, fmt.Errorf("fstat: %w", err)
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR && !s.Dir {
-		return fd, fmt.Errorf("open: %w (the option dir=true opens one)", unix.EISDIR)
+		return fd, created, fmt.Errorf("open: %w (the option dir=true opens one)", unix.EISDIR)
 	}
-	return fd, setBlocking(fd)
+	return fd, created, setBlocking(fd)
+}
+
+// openMaybeCreate opens s.Path, creating it when s.Create asks and it is
+// missing, and says whether it did: O_EXCL first, so that ww knows the
+// file is its own to remove if the run is refused later.
+func openMaybeCreate(s Source, flags int) (int, *made, error) {
+	open := func(f int) (int, error) {
+		return retryEINTR(func() (int, error) { return unix.Open(s.Path, f, s.Perm) })
+	}
+	if !s.Create {
+		fd, err := open(flags)
+		return fd, nil, err
+	}
+	for range 3 { // the file may come and go between the two opens
+		fd, err := open(flags | unix.O_CREAT | unix.O_EXCL)
+		if err == nil {
+			return fd, madeAt(s.Path), nil
+		}
+		if !errors.Is(err, unix.EEXIST) {
+			return -1, nil, err
+		}
+		fd, err = open(flags)
+		if !errors.Is(err, unix.ENOENT) {
+			return fd, nil, err
+		}
+	}
+	fd, err := open(flags | unix.O_CREAT)
+	return fd, nil, err
 }
 
 // fileError explains the errors of open(2) that read as riddles.

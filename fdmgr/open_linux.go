@@ -18,14 +18,32 @@ import (
 // so that it can never be mistaken for a standard stream. On error nothing
 // it opened stays open.
 func open(s Source) (int, error) {
+	fd, _, err := openTracked(s)
+	return fd, err
+}
+
+// openTracked is open that also returns the file it created, if any,
+// for removal should the run be refused.
+func openTracked(s Source) (int, *made, error) {
+	switch s.Kind {
+	case SourceFile:
+		return openPath(s)
+	case SourceListen:
+		if s.Network == "unix" {
+			return listenUnix(s.Path)
+		}
+	}
+	fd, err := openOther(s)
+	return fd, nil, err
+}
+
+func openOther(s Source) (int, error) {
 	switch s.Kind {
 	case SourceFD:
 		if err := checkOpen(s.FD); err != nil {
 			return -1, err
 		}
 		return dupCloexec(s.FD, FirstFD)
-	case SourceFile:
-		return openPath(s)
 	case SourceConnect:
 		switch s.Network {
 		case "unix":
@@ -35,8 +53,6 @@ func open(s Source) (int, error) {
 		}
 	case SourceListen:
 		switch s.Network {
-		case "unix":
-			return listenUnix(s.Path)
 		case "tcp", "tcp6", "udp", "udp6":
 			return listenIP(s)
 		}

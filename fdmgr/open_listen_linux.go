@@ -92,26 +92,30 @@ func setsockopt(fd, level, opt int, name string, on bool) error {
 // socket file left at path by a server that is gone (a connect to it is
 // refused) is replaced; a live socket, or a file of another type, is an
 // error.
-func listenUnix(path string) (fd int, err error) {
+func listenUnix(path string) (fd int, created *made, err error) {
 	if fd, err = newSocket(unix.AF_UNIX, unix.SOCK_STREAM); err != nil {
-		return -1, err
+		return -1, nil, err
 	}
 	defer closeOnError(&fd, &err)
 	sa := &unix.SockaddrUnix{Name: path}
 	err = unix.Bind(fd, sa)
 	if errors.Is(err, unix.EADDRINUSE) && !strings.HasPrefix(path, "@") {
 		if err = removeStale(path); err != nil {
-			return fd, err
+			return fd, nil, err
 		}
 		err = unix.Bind(fd, sa)
 	}
 	if err != nil {
-		return fd, fmt.Errorf("bind: %w", err)
+		return fd, nil, fmt.Errorf("bind: %w", err)
+	}
+	if !strings.HasPrefix(path, "@") {
+		created = madeAt(path)
 	}
 	if err = unix.Listen(fd, listenBacklog); err != nil {
-		return fd, fmt.Errorf("listen: %w", err)
+		created.remove()
+		return fd, nil, fmt.Errorf("listen: %w", err)
 	}
-	return fd, nil
+	return fd, created, nil
 }
 
 // removeStale removes the socket file at path if no one listens on it.

@@ -1,6 +1,7 @@
 package fdmgr
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -64,5 +65,41 @@ func TestPrepareFDsSourceError(t *testing.T) {
 	}
 	if after := countFDs(t); after != before {
 		t.Errorf("%d fds open before, %d after a failed PrepareFDs", before, after)
+	}
+}
+
+// TestPrepareFDsRefusedLeavesNothing checks that when a later source
+// fails, the files that earlier sources created are removed again, and a
+// file that was there before is kept.
+func TestPrepareFDsRefusedLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "existing.log")
+	if err := os.WriteFile(existing, []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := NewFDManager()
+	for _, v := range []string{
+		"a=listen:unix:" + filepath.Join(dir, "a.sock"),
+		"b=file:" + filepath.Join(dir, "b.log") + "?mode=w&create=0600",
+		"c=file:" + existing + "?mode=a&create=0600",
+		"z=file:" + filepath.Join(dir, "missing", "x"),
+	} {
+		if err := m.ParseFDFlag(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.PrepareFDs(); err == nil {
+		t.Fatal("PrepareFDs succeeded with a missing file")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "existing.log" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left in the folder: %q, want only existing.log", names)
 	}
 }

@@ -1,0 +1,39 @@
+package fdmgr
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
+
+// made is a file that opening a source created: a file opened with
+// create=, or the socket file of a listen:unix source. When a later
+// source fails, nothing is started and the file is removed again, so that
+// a refused run leaves nothing behind.
+type made struct {
+	path     string
+	dev, ino uint64
+}
+
+// madeAt records the file at path, just created by this process.
+func madeAt(path string) *made {
+	var st unix.Stat_t
+	if unix.Lstat(path, &st) != nil {
+		return nil
+	}
+	return &made{path: path, dev: st.Dev, ino: st.Ino}
+}
+
+// remove unlinks the file if it is still the one this process made.
+func (m *made) remove() {
+	if m == nil {
+		return
+	}
+	var st unix.Stat_t
+	if unix.Lstat(m.path, &st) != nil || st.Dev != m.dev || st.Ino != m.ino {
+		return
+	}
+	if err := unix.Unlink(m.path); err != nil && !errors.Is(err, unix.ENOENT) {
+		return
+	}
+}
