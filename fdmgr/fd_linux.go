@@ -108,3 +108,14 @@ func openFDs() ([]int, error) {
 	}
 	return fds, nil
 }
+
+// inheritable reports whether fd, which this process must hold, is open
+// without close-on-exec, so that a program this process execs inherits it.
+// It costs what checkOpen costs: one fcntl.
+func inheritable(fd int) (bool, error) {
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	if err != nil {
+		return false, checkOpen(fd)
+	}
+	return flags&unix.FD_CLOEXEC == 0, nil
+}

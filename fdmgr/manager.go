@@ -3,6 +3,7 @@ package fdmgr
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -25,7 +26,10 @@ type FD struct {
 	Dup int
 
 	borrowed bool
-	created  *made // a file opening it created, removed if the run is refused
+	// inherited is a borrowed fd open without close-on-exec, as a
+	// program this process execs inherits it.
+	inherited bool
+	created   *made // a file opening it created, removed if the run is refused
 }
 
 // FDManager collects named fd requests, opens them, and tells where each
@@ -48,6 +52,7 @@ type FDManager struct {
 	Borrow bool
 
 	requests []Request
+	envs     []string          // EnvName of each request's name
 	names    map[string]string // EnvName → name, to refuse duplicates
 	fds      []FD
 	reserved []int // placeholders at target numbers, see ReserveTargets
@@ -56,6 +61,22 @@ type FDManager struct {
 // NewFDManager returns an empty FDManager.
 func NewFDManager() *FDManager {
 	return &FDManager{names: make(map[string]string)}
+}
+
+// ParseFDFlags is ParseFDFlag for each value in turn; it stops at the
+// first error. Knowing how many come, it makes room for all at once.
+func (m *FDManager) ParseFDFlags(values ...string) error {
+	m.requests = slices.Grow(m.requests, len(values))
+	m.envs = slices.Grow(m.envs, len(values))
+	if len(m.names) == 0 {
+		m.names = make(map[string]string, len(values))
+	}
+	for _, v := range values {
+		if err := m.ParseFDFlag(v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ParseFDFlag parses one NAME=SOURCE value, as given to --with-fd, and adds
@@ -96,13 +117,18 @@ func (m *FDManager) Add(name, source string) error {
 	}
 	m.names[env] = name
 	m.requests = append(m.requests, Request{Name: name, Source: src})
+	m.envs = append(m.envs, env)
 	return nil
 }
 
 // Requests returns the requests added so far, in the order they will land
 // in the child.
 func (m *FDManager) Requests() []Request {
-	return order(m.requests)
+	reqs := make([]Request, len(m.requests))
+	for i, k := range order(m.requests, m.envs) {
+		reqs[i] = m.requests[k]
+	}
+	return reqs
 }
 
 // Len returns the number of requests.
@@ -117,13 +143,14 @@ func (m *FDManager) PrepareFDs() error {
 		return errors.New("fds are already prepared")
 	}
 	first := m.first()
-	reqs := order(m.requests)
-	fds := make([]FD, 0, len(reqs))
-	for i, r := range reqs {
+	fds := make([]FD, 0, len(m.requests))
+	for i, k := range order(m.requests, m.envs) {
+		r := m.requests[k]
 		fd := FD{Request: r, Target: first + i}
 		var err error
 		if m.Borrow && r.Source.IsFD() {
-			fd.Dup, fd.borrowed, err = r.Source.FD, true, checkOpen(r.Source.FD)
+			fd.Dup, fd.borrowed = r.Source.FD, true
+			fd.inherited, err = inheritable(r.Source.FD)
 		} else {
 			fd.Dup, fd.created, err = openTracked(r.Source)
 		}
@@ -172,12 +199,70 @@ func (m *FDManager) FDs() []FD {
 	return append([]FD(nil), m.fds...)
 }
 
+// ChildFiles returns the fd table of a program that this process starts
+// with fork and exec, as syscall.ProcAttr.Files takes it: stdio at 0, 1
+// and 2, then each prepared fd at its target (fds from 3 to First-1 are
+// closed). cloexecFrom is the lowest fd that the caller must mark
+// close-on-exec (CloseOnExecFrom) before the fork, so that nothing else
+// reaches the program.
+//
+// When every fd already sits at its target, inherited without
+// close-on-exec (with Borrow, by a caller that was handed its fds as 3, 4,
+// … and names them so), the table ends with stdio and the program
+// inherits those fds where they are: the fork then does no work per fd,
+// and cloexecFrom is past the last target.
+func (m *FDManager) ChildFiles(stdio [3]uintptr) (files []uintptr, cloexecFrom int) {
+	first := m.first()
+	limit := first + len(m.fds)
+	if first == FirstFD && m.inPlace() {
+		return stdio[:], limit
+	}
+	files = make([]uintptr, limit)
+	copy(files, stdio[:])
+	for i := len(stdio); i < first; i++ {
+		files[i] = ^uintptr(0) // closed in the program
+	}
+	for _, fd := range m.fds {
+		files[fd.Target] = uintptr(fd.Dup)
+	}
+	return files, FirstFD
+}
+
+// inPlace reports whether every prepared fd is an inherited fd that sits
+// at its target.
+func (m *FDManager) inPlace() bool {
+	for _, fd := range m.fds {
+		if !fd.inherited || fd.Dup != fd.Target {
+			return false
+		}
+	}
+	return true
+}
+
 // GenerateEnvVars returns WW_FD_<NAME>=<target> for each prepared fd, in
 // target order.
 func (m *FDManager) GenerateEnvVars() []string {
-	env := make([]string, 0, len(m.fds))
+	// Every variable is a piece of one string: a thousand fds cost three
+	// allocations, not two thousand.
+	size := 0
 	for _, fd := range m.fds {
-		env = append(env, EnvName(fd.Name)+"="+strconv.Itoa(fd.Target))
+		size += len(EnvPrefix) + len(fd.Name) + len("=") + 20
+	}
+	var b strings.Builder
+	b.Grow(size)
+	ends := make([]int, len(m.fds))
+	for i, fd := range m.fds {
+		writeEnvName(&b, fd.Name)
+		b.WriteByte('=')
+		var digits [20]byte
+		b.Write(strconv.AppendInt(digits[:0], int64(fd.Target), 10))
+		ends[i] = b.Len()
+	}
+	all := b.String()
+	env := make([]string, len(m.fds))
+	start := 0
+	for i, end := range ends {
+		env[i], start = all[start:end], end
 	}
 	return env
 }

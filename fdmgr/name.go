@@ -3,6 +3,7 @@ package fdmgr
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // EnvPrefix starts the name of every variable that tells a child where a
@@ -44,7 +45,31 @@ func ValidateName(name string) error {
 // upper-cased with '-' turned into '_', after EnvPrefix. Two names with the
 // same EnvName are the same name.
 func EnvName(name string) string {
-	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	var b strings.Builder
+	b.Grow(len(EnvPrefix) + len(name))
+	writeEnvName(&b, name)
+	return b.String()
+}
+
+// writeEnvName writes EnvName(name) to b, without allocating for an ASCII
+// name: ww names a thousand fds on a run that hands over a thousand.
+func writeEnvName(b *strings.Builder, name string) {
+	b.WriteString(EnvPrefix)
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			// Not a valid name, but named as ever: upper-casing is rune
+			// by rune, so the rest can be done apart.
+			b.WriteString(strings.ToUpper(strings.ReplaceAll(name[i:], "-", "_")))
+			return
+		case c == '-':
+			c = '_'
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
 }
 
 // IsEnvVar reports whether the environment entry kv ("KEY=value") is a

@@ -51,11 +51,15 @@ func bench(o options, cases []benchCase, comparisons []comparison, stdout, stder
 		}
 		used[cmp.num], used[cmp.den] = true, true
 	}
-	var jobs []*job
+	var usedCases []benchCase
 	for _, c := range cases {
-		if !used[c.name] {
-			continue
+		if used[c.name] {
+			usedCases = append(usedCases, c)
 		}
+	}
+	notes := evictPrograms(usedCases)
+	var jobs []*job
+	for _, c := range usedCases {
 		j := r.job(c)
 		if err := r.check(j); err != nil {
 			return fmt.Errorf("case %q (%s): %w", c.name, commandLine(c.argv), err)
@@ -79,7 +83,8 @@ func bench(o options, cases []benchCase, comparisons []comparison, stdout, stder
 			results[i].ratio = ratioOf(sumOf[results[i].num], sumOf[results[i].den])
 		}
 	}
-	notes := []string{describeBinary(o.ww), describeBinary(o.launcher), load}
+	notes = append([]string{describeBinary(o.ww), describeBinary(o.launcher), load,
+		"page cache of the programs dropped before the first run, so each is loaded as exec loads it from disk"}, notes...)
 	report(stdout, o.plan, lim, notes, jobs, sums, results)
 	return nil
 }

@@ -75,7 +75,10 @@ Without -ww and -launcher it builds both with go build (run it inside the
 module). A missed target is reported, not an error; a measured command that
 fails is an error (status 1). The fds a case hands over are opened before and
 closed after each run, outside the time, so that the other cases do not pay
-for them.
+for them. Before the first run, the page cache of every program a case starts
+is dropped (once written back), so that each is loaded as exec loads it from
+disk: how a binary was written (the Go linker's shared mapping, or cp's
+write(2) and its large folios) otherwise changes how fast it starts.
 
 flags:
 `

@@ -37,29 +37,19 @@ func catchSignals() *forwarder {
 	return f
 }
 
-// startAndWait starts path with the standard streams and fds at their
-// targets, forwards signals to it, and returns its status as an
+// startAndWait starts path with the standard streams and m's prepared fds
+// at their targets, forwards signals to it, and returns its status as an
 // *exitError.
 //
 // The child gets its own process group. When ww runs in the foreground of
 // a terminal, that group becomes the terminal's foreground, so a key such
 // as Ctrl-C reaches the child once, from the terminal, and never through
 // ww; any signal ww does receive came from kill(2) and is forwarded.
-func startAndWait(path string, argv, env []string, fds []fdmgr.FD, sigs *forwarder) error {
-	files := make([]uintptr, 3, 3+len(fds))
-	for i := range files {
-		files[i] = stdStream(i)
-	}
-	for i, fd := range fds {
-		if fd.Target != fdmgr.FirstFD+i {
-			return fmt.Errorf("internal error: %s lands at %d, not %d", fd.Name, fd.Target, fdmgr.FirstFD+i)
-		}
-		files = append(files, uintptr(fd.Dup))
-	}
+func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *forwarder) error {
+	files, cloexecFrom := m.ChildFiles([3]uintptr{stdStream(0), stdStream(1), stdStream(2)})
 	// Nothing ww inherited or opened may reach the child except the
-	// fds placed above, which the child gets as copies without
-	// close-on-exec.
-	if err := fdmgr.CloseOnExecFrom(fdmgr.FirstFD); err != nil {
+	// named fds, which it gets at their targets without close-on-exec.
+	if err := fdmgr.CloseOnExecFrom(cloexecFrom); err != nil {
 		return err
 	}
 

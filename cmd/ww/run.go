@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/ww-dev/ww/fdmgr"
 )
@@ -27,6 +28,13 @@ Flags:
 
 // runCommand is ww run.
 func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	// Catching signals takes a round trip to a runtime thread per signal:
+	// when the command line can only mean a forked child, it starts
+	// before anything else, to overlap all that ww does before the fork.
+	var sigs *forwarder
+	if forkOnly(args) {
+		sigs = catchSignals()
+	}
 	var (
 		fds                  fdOptions
 		bundle, id, lowerRun string
@@ -60,7 +68,28 @@ func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if only != nil {
 		return only
 	}
-	return runHost(fs.Args(), fds.withFDs.values, fds.systemd)
+	return runHost(fs.Args(), fds.withFDs.values, fds.systemd, sigs)
+}
+
+// forkOnly reports whether ww run's arguments, not yet parsed, can only
+// ask for a forked child: every flag is --with-fd, so there is neither
+// --systemd nor --bundle. Anything it does not know, it answers false,
+// which only costs catching signals later.
+func forkOnly(args []string) bool {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			return true // the flags end here, as for the flag package
+		}
+		name, _, inline := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+		if name != "with-fd" {
+			return false
+		}
+		if !inline {
+			i++ // its value, whatever it looks like
+		}
+	}
+	return true
 }
 
 // runHost runs argv on this host with the named fds and returns the
@@ -69,17 +98,15 @@ func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
 //
 // With systemd, ww sets the socket-activation protocol and replaces itself
 // with the program, as systemd-socket-activate does, so that LISTEN_PID
-// is the program's pid; there is then no child to wait for.
-func runHost(argv []string, withFDs []string, systemd bool) error {
-	var sigs *forwarder
-	if !systemd {
+// is the program's pid; there is then no child to wait for. sigs, when
+// not nil, are the signals caught for the child already.
+func runHost(argv []string, withFDs []string, systemd bool, sigs *forwarder) error {
+	if !systemd && sigs == nil {
 		sigs = catchSignals()
 	}
 	m := fdmgr.NewFDManager()
-	for _, v := range withFDs {
-		if err := m.ParseFDFlag(v); err != nil {
-			return usageErr(fmt.Errorf("--with-fd %w", err))
-		}
+	if err := m.ParseFDFlags(withFDs...); err != nil {
+		return usageErr(fmt.Errorf("--with-fd %w", err))
 	}
 	if len(argv) == 0 {
 		return usageErrf("no BINARY given (usage: ww run [--with-fd NAME=FD]... [--] BINARY [ARG...])")
@@ -102,7 +129,7 @@ func runHost(argv []string, withFDs []string, systemd bool) error {
 	}
 	env := fdmgr.Environ(os.Environ(), m.GenerateEnvVars()...)
 	if !systemd {
-		return startAndWait(path, argv, env, m.FDs(), sigs)
+		return startAndWait(path, argv, env, m, sigs)
 	}
 	listen, err := m.SystemdEnvVars(os.Getpid())
 	if err != nil {
