@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/containerd/console"
@@ -143,8 +142,9 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("become subreaper: %w", err)
 	}
-	sigs := catchSignals()
-	<-sigs.ready
+	// A signal before the container's process runs ends ww, after the
+	// container is deleted.
+	sigs := catchSignals(true)
 
 	opts := createOpts{bundle: bundle, pidFile: filepath.Join(bundle, "init.pid")}
 	for _, fd := range fds {
@@ -194,7 +194,7 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 	if err := rt.start(id); err != nil {
 		return err
 	}
-	return waitContainer(pid, sigs.c, term)
+	return waitContainer(pid, sigs, term)
 }
 
 type ptyResult struct {
@@ -216,28 +216,20 @@ func readPIDFile(path string) (int, error) {
 
 // waitContainer forwards signals to the container's process until it
 // ends; a window change resizes its terminal instead.
-func waitContainer(pid int, sigs <-chan os.Signal, term *terminal) error {
+func waitContainer(pid int, sigs *forwarder, term *terminal) error {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return fmt.Errorf("container process %d: %w", pid, err)
 	}
 	defer unix.Close(pidfd)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case s := <-sigs:
-				if s == unix.SIGWINCH && term != nil {
-					term.resize()
-					continue
-				}
-				unix.PidfdSendSignal(pidfd, s.(syscall.Signal), nil, 0)
-			}
-		}
-	}()
-	defer close(done)
+	var winch func()
+	if term != nil {
+		winch = term.resize
+	}
+	if sig := sigs.attach(pid, pidfd, winch); sig != 0 {
+		return &exitError{code: exitSignalsBase + int(sig)}
+	}
+	defer sigs.stop()
 	for {
 		var ws unix.WaitStatus
 		wpid, err := unix.Wait4(-1, &ws, 0, nil)

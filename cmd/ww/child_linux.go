@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -18,23 +19,119 @@ var forwarded = []os.Signal{
 	unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH,
 }
 
-// forwarder catches the signals ww forwards.
+// forwarder catches the signals ww forwards. Before the child exists, a
+// signal ends ww as it would without ww catching it (nothing has started,
+// and a signal must not wait to hit a program started later); once the
+// child exists, each signal goes to it; after it is gone, none does.
 type forwarder struct {
 	c     chan os.Signal
 	ready chan struct{} // closed once the signals are caught
+
+	mu     sync.Mutex
+	state  int // before, running, done
+	pid    int
+	pidfd  int
+	caught []os.Signal
+	// holdEarly keeps a signal that comes before the child instead of
+	// dying of it, for a caller with something to undo (a created
+	// container); early is the first such signal.
+	holdEarly bool
+	early     syscall.Signal
+	// winch, if set, handles SIGWINCH instead of forwarding it.
+	winch func()
 }
 
-// catchSignals starts catching the forwarded signals. Enabling a signal
-// is a round trip to a runtime thread, a few tenths of a millisecond for
-// all of them, so it runs while ww parses and opens; the catch is never
-// undone, as ww exits when its child does.
-func catchSignals() *forwarder {
-	f := &forwarder{c: make(chan os.Signal, 16), ready: make(chan struct{})}
+const (
+	beforeChild = iota
+	childRunning
+	childDone
+)
+
+// catchSignals starts catching the forwarded signals, except those ww
+// was started with ignored: nohup's SIGHUP, or SIGINT and SIGQUIT for a
+// shell's background job, stay ignored in the child too. Enabling a
+// signal is a round trip to a runtime thread, a few tenths of a
+// millisecond for all of them, so it runs while ww parses and opens; the
+// catch is never undone, as ww exits when its child does.
+func catchSignals(holdEarly bool) *forwarder {
+	f := &forwarder{c: make(chan os.Signal, 16), ready: make(chan struct{}), pidfd: -1, holdEarly: holdEarly}
 	go func() {
-		signal.Notify(f.c, forwarded...)
+		for _, s := range forwarded {
+			if !signal.Ignored(s) {
+				f.caught = append(f.caught, s)
+			}
+		}
+		signal.Notify(f.c, f.caught...)
 		close(f.ready)
+		for s := range f.c {
+			f.deliver(s.(syscall.Signal))
+		}
 	}()
 	return f
+}
+
+func (f *forwarder) deliver(sig syscall.Signal) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch f.state {
+	case beforeChild:
+		if sig == unix.SIGWINCH {
+			return // its default is to be ignored
+		}
+		if f.holdEarly {
+			if f.early == 0 {
+				f.early = sig
+			}
+			return
+		}
+		signal.Reset(f.caught...)
+		unix.Kill(os.Getpid(), sig)
+	case childRunning:
+		if sig == unix.SIGWINCH && f.winch != nil {
+			f.winch()
+			return
+		}
+		if f.pidfd >= 0 {
+			unix.PidfdSendSignal(f.pidfd, sig, nil, 0)
+		} else {
+			unix.Kill(f.pid, sig)
+		}
+	}
+}
+
+// start runs fork under the forwarder's lock, so that a signal arriving
+// meanwhile goes to the child once it exists.
+func (f *forwarder) start(fork func() (pid, pidfd int, err error)) error {
+	<-f.ready
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	pid, pidfd, err := fork()
+	if err != nil {
+		return err
+	}
+	f.state, f.pid, f.pidfd = childRunning, pid, pidfd
+	return nil
+}
+
+// attach starts forwarding to a process that exists already, unless a
+// held signal came first: then it returns that signal.
+func (f *forwarder) attach(pid, pidfd int, winch func()) syscall.Signal {
+	<-f.ready
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.early != 0 {
+		return f.early
+	}
+	f.state, f.pid, f.pidfd, f.winch = childRunning, pid, pidfd, winch
+	return 0
+}
+
+// stop ends forwarding once the child has been waited for; the pidfd is
+// then the caller's to close.
+func (f *forwarder) stop() {
+	f.mu.Lock()
+	f.state = childDone
+	f.mu.Unlock()
 }
 
 // startAndWait starts path with the standard streams and m's prepared fds
@@ -53,9 +150,6 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *for
 		return err
 	}
 
-	// Until the child exists, a signal ends ww as it would without it.
-	<-sigs.ready
-
 	tty := foregroundTTY()
 	pidfd := -1
 	sys := &syscall.SysProcAttr{Setpgid: true, PidFD: &pidfd}
@@ -63,7 +157,12 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *for
 		sys.Foreground = true
 		sys.Ctty = tty
 	}
-	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: files, Sys: sys})
+	var pid int
+	err := sigs.start(func() (int, int, error) {
+		var err error
+		pid, err = syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: files, Sys: sys})
+		return pid, pidfd, err
+	})
 	if err != nil {
 		return startError(path, err)
 	}
@@ -72,16 +171,8 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *for
 			unix.Close(pidfd)
 		}
 	}()
-
-	done := make(chan struct{})
-	forwarding := make(chan struct{})
-	go func() {
-		defer close(forwarding)
-		forward(sigs.c, done, pid, pidfd)
-	}()
 	status, err := wait(pid, tty)
-	close(done)
-	<-forwarding
+	sigs.stop()
 	if tty >= 0 {
 		takeTerminal(tty)
 	}
@@ -103,25 +194,6 @@ func startError(path string, err error) error {
 		code = exitNotFound
 	}
 	return &exitError{code: code, err: fmt.Errorf("BINARY %q: %w", path, err)}
-}
-
-// forward passes each signal ww receives to the child until done. The
-// pidfd makes sure a signal never reaches another process that reused the
-// child's pid.
-func forward(sigs <-chan os.Signal, done <-chan struct{}, pid, pidfd int) {
-	for {
-		select {
-		case <-done:
-			return
-		case s := <-sigs:
-			sig := s.(syscall.Signal)
-			if pidfd >= 0 {
-				unix.PidfdSendSignal(pidfd, sig, nil, 0)
-			} else {
-				unix.Kill(pid, sig)
-			}
-		}
-	}
 }
 
 // wait waits for the child to end. Under a terminal it also follows job

@@ -33,7 +33,7 @@ func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	// before anything else, to overlap all that ww does before the fork.
 	var sigs *forwarder
 	if forkOnly(args) {
-		sigs = catchSignals()
+		sigs = catchSignals(false)
 	}
 	var (
 		fds                  fdOptions
@@ -102,7 +102,7 @@ func forkOnly(args []string) bool {
 // not nil, are the signals caught for the child already.
 func runHost(argv []string, withFDs []string, systemd bool, sigs *forwarder) error {
 	if !systemd && sigs == nil {
-		sigs = catchSignals()
+		sigs = catchSignals(false)
 	}
 	m := fdmgr.NewFDManager()
 	if err := m.ParseFDFlags(withFDs...); err != nil {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -199,4 +202,76 @@ func TestRunJobControl(t *testing.T) {
 	send("echo status=$?\n")
 	await("status=0")
 	send("exit\n")
+}
+
+// TestRunSignalBeforeChild sends SIGTERM while ww still waits to connect
+// a source: ww must end at once, as it would without catching signals,
+// and never start the child (nor hand it the stale signal later).
+func TestRunSignalBeforeChild(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "full.sock")
+	l, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(l)
+	if err := syscall.Bind(l, &syscall.SockaddrUnix{Name: sock}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(l, 0); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the backlog, so that the next connect waits.
+	for i := 0; i < 2; i++ {
+		c, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer syscall.Close(c)
+		syscall.Connect(c, &syscall.SockaddrUnix{Name: sock})
+	}
+	marker := filepath.Join(dir, "started")
+	cmd := exec.Command(wwBin, "run", "--with-fd", "db=unix:"+sock+"?timeout=20s", "--", "/bin/sh", "-c", "touch "+marker)
+	cmd.Env = cleanEnv()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	begin := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+		t.Errorf("ww: %v, want it ended by SIGTERM", err)
+	}
+	if d := time.Since(begin); d > 3*time.Second {
+		t.Errorf("ww took %v to end after SIGTERM", d)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the child was started")
+	}
+}
+
+// TestRunKeepsIgnoredSignals runs ww as nohup does, with SIGHUP ignored:
+// ww must not catch it, so the child starts with it ignored too.
+func TestRunKeepsIgnoredSignals(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP; exec "$0" run -- /bin/sh -c 'grep SigIgn /proc/self/status'`, wwBin)
+	cmd.Env = cleanEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	field := strings.Fields(string(out))
+	if len(field) != 2 {
+		t.Fatalf("child said %q", out)
+	}
+	mask, err := strconv.ParseUint(field[1], 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mask&(1<<(syscall.SIGHUP-1)) == 0 {
+		t.Errorf("child's ignored signals %s lack SIGHUP", field[1])
+	}
 }
