@@ -101,8 +101,7 @@ func (m *FDManager) Exec(path string, argv, env []string, o ExecOptions) error {
 			return err
 		}
 	}
-	err := syscall.Exec(path, argv, env)
-	return fmt.Errorf("exec %s: %w", path, err)
+	return syscall.Exec(path, argv, env)
 }
 
 func dup3(oldfd, newfd int) error {

@@ -121,6 +121,20 @@ func (m *FDManager) Add(name, source string) error {
 	return nil
 }
 
+// CheckFDs checks, without opening anything, that every fd this process
+// is asked to hand over is open, so that a caller can refuse bad input
+// before it does anything else. PrepareFDs checks again.
+func (m *FDManager) CheckFDs() error {
+	for _, r := range m.requests {
+		if r.Source.IsFD() {
+			if err := checkOpen(r.Source.FD); err != nil {
+				return &OpenError{Request: r, Err: err}
+			}
+		}
+	}
+	return nil
+}
+
 // Requests returns the requests added so far, in the order they will land
 // in the child.
 func (m *FDManager) Requests() []Request {

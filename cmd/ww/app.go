@@ -109,6 +109,13 @@ func flagError(err error) error {
 	if flag, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 		return usageErrf("unknown flag %q", dashes(flag))
 	}
+	// invalid boolean value "maybe" for -systemd: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		if value, flag, ok := strings.Cut(rest, " for "); ok {
+			flag, _, _ = strings.Cut(flag, ":")
+			return usageErrf("%s %s: not true or false", dashes(flag), value)
+		}
+	}
 	return usageErr(err)
 }
 

@@ -57,7 +57,7 @@ func executable(path string) error {
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-			return fmt.Errorf("no such file: %w", os.ErrNotExist)
+			return errors.New("no such file")
 		}
 		return fmt.Errorf("%w", &os.PathError{Op: "stat", Path: path, Err: err})
 	}

@@ -14,7 +14,7 @@ import (
 func readFileRaw(path string) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 	defer unix.Close(fd)
 	var data []byte
@@ -25,7 +25,7 @@ func readFileRaw(path string) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
+			return nil, fmt.Errorf("read: %w", err)
 		}
 		if n == 0 {
 			return data, nil

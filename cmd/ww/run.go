@@ -108,8 +108,11 @@ func runHost(argv []string, withFDs []string, systemd bool, sigs *forwarder) err
 	if err := m.ParseFDFlags(withFDs...); err != nil {
 		return usageErr(fmt.Errorf("--with-fd %w", err))
 	}
+	if err := m.CheckFDs(); err != nil {
+		return usageErr(fmt.Errorf("--with-fd %w", err))
+	}
 	if len(argv) == 0 {
-		return usageErrf("no BINARY given (usage: ww run [--with-fd NAME=FD]... [--] BINARY [ARG...])")
+		return usageErrf("no BINARY given (usage: ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...])")
 	}
 	path, err := lookPath(argv[0], os.Getenv("PATH"))
 	if err != nil {

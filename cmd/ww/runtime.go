@@ -73,7 +73,7 @@ func createWithFDs(lower string, a *runcargs.Args) error {
 	path := filepath.Join(a.Bundle, spec.ConfigName)
 	data, err := readFileRaw(path)
 	if err != nil {
-		return fmt.Errorf("load config: %w", err)
+		return fmt.Errorf("load config %q: %w", path, err)
 	}
 	cfg, err := spec.Parse(data)
 	if err != nil {
@@ -141,6 +141,10 @@ func requestFDs(reqs spec.Requests, a *runcargs.Args) (*fdmgr.FDManager, error) 
 	m := fdmgr.NewFDManager()
 	m.First = fdmgr.FirstFD + callerListenFDs() + max(a.PreserveFDs, 0)
 	for _, r := range reqs.FDs {
+		if !strings.Contains(r.Source, ":") {
+			// Not even an fd number, which the annotation parser refused.
+			return nil, fmt.Errorf("annotation %q: %q is of no known kind: want file:, unix:, tcp: or listen:", r.Key, r.Source)
+		}
 		if err := m.Add(r.Name, r.Source); err != nil {
 			return nil, fmt.Errorf("annotation %q: %q: %w", r.Key, r.Source, err)
 		}
@@ -156,8 +160,8 @@ func fdModifiers(m *fdmgr.FDManager, reqs spec.Requests, cfg *spec.Config) ([]sp
 	}
 	key := spec.OptionAnnotationPrefix + spec.SystemdOption
 	if m.First != fdmgr.FirstFD {
-		return nil, fmt.Errorf("annotation %q: the caller already passes %d fds at %d and up, and socket activation needs the named fds there",
-			key, m.First-fdmgr.FirstFD, fdmgr.FirstFD)
+		return nil, fmt.Errorf("annotation %q: the caller already passes fds at %d to %d, and socket activation needs the named fds there",
+			key, fdmgr.FirstFD, m.First-1)
 	}
 	if err := checkOwnPIDNamespace(cfg.Spec); err != nil {
 		return nil, fmt.Errorf("annotation %q: %w", key, err)

@@ -92,6 +92,8 @@ func TestRunBadInput(t *testing.T) {
 		{"BINARY not executable, 126", []string{"run", notExec}, 126, []string{notExec, "not executable"}},
 		{"BINARY a directory, 126", []string{"run", dir}, 126, []string{dir, "directory"}},
 		{"unknown command, usage error", []string{"rnu"}, 2, []string{`"rnu"`}},
+		{"fd not open and BINARY missing, usage error first", []string{"run", "--with-fd", "db=77", "--", "ww-no-such-binary"}, 2, []string{`--with-fd "db=77"`, "not open"}},
+		{"--systemd=maybe, usage error", []string{"run", "--systemd=maybe", "/bin/true"}, 2, []string{`--systemd "maybe"`, "true or false"}},
 	}
 	for _, tc := range binaries {
 		t.Run(tc.name, func(t *testing.T) {
