@@ -29,6 +29,13 @@
 //     of the program itself, so the fds are placed in this process and
 //     the process replaces itself with the program (ReserveTargets, Exec).
 //
+// A caller that starts the child with fork sets Borrow, so that fds it
+// already holds are not duplicated in its own process, and takes the
+// child's fd table from ChildFiles; a caller that execs the program
+// itself uses ReserveTargets and Exec. CheckFDs validates fd requests
+// without opening anything. A refused PrepareFDs closes what it opened
+// and removes the files it created.
+//
 // Sources are opened with raw system calls, never through the Go
 // runtime's poller, so that placing fds in this process cannot overwrite
 // an fd the runtime holds.

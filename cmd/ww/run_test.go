@@ -142,3 +142,27 @@ func TestRunNoFDs(t *testing.T) {
 		t.Errorf("args %q, want %q", r.Args, want)
 	}
 }
+
+func TestForkOnly(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"only --with-fd then BINARY, fork", []string{"--with-fd", "a=3", "prog"}, true},
+		{"--with-fd=value form, fork", []string{"--with-fd=a=3", "-with-fd", "b=4", "--", "prog"}, true},
+		{"value that looks like a flag, fork", []string{"--with-fd", "--systemd", "prog"}, true},
+		{"no flags, fork", []string{"prog", "--systemd"}, true},
+		{"--systemd, no", []string{"--systemd", "--with-fd", "a=3", "prog"}, false},
+		{"--bundle, no", []string{"--with-fd", "a=3", "--bundle", "b"}, false},
+		{"--help, no", []string{"--help"}, false},
+		{"nothing, fork", nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := forkOnly(tc.args); got != tc.want {
+				t.Errorf("forkOnly(%q) = %v, want %v", tc.args, got, tc.want)
+			}
+		})
+	}
+}
