@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -130,7 +129,11 @@ func checkOwnPIDNamespace(s *specs.Spec) error {
 
 func newID() string {
 	b := make([]byte, 6)
-	rand.Read(b)
+	// getrandom(2) rather than crypto/rand, whose package start-up every
+	// ww run would pay for.
+	if _, err := unix.Getrandom(b, 0); err != nil {
+		return fmt.Sprintf("ww-%d-%d", os.Getpid(), time.Now().UnixNano())
+	}
 	return "ww-" + hex.EncodeToString(b)
 }
 
