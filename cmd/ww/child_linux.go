@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 
@@ -100,9 +101,11 @@ func (f *forwarder) deliver(sig syscall.Signal) {
 }
 
 // start runs fork under the forwarder's lock, so that a signal arriving
-// meanwhile goes to the child once it exists.
+// meanwhile goes to the child once it exists. It does not wait for the
+// signals to be caught: catching them takes longer than the fork, and
+// runs beside it; a signal that comes before they are caught ends ww as
+// it would without ww, and the child with it (see startAndWait).
 func (f *forwarder) start(fork func() (pid, pidfd int, err error)) error {
-	<-f.ready
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	pid, pidfd, err := fork()
@@ -152,7 +155,13 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *for
 
 	tty := foregroundTTY()
 	pidfd := -1
-	sys := &syscall.SysProcAttr{Setpgid: true, PidFD: &pidfd}
+	// Should ww die (of a signal that came before ww caught it, or of
+	// SIGKILL), the child is killed too: nothing is left running that no
+	// one waits for. The kernel sends the signal when the thread that
+	// forked ends, so that thread stays locked to this goroutine, which
+	// lasts until ww exits.
+	runtime.LockOSThread()
+	sys := &syscall.SysProcAttr{Setpgid: true, PidFD: &pidfd, Pdeathsig: unix.SIGKILL}
 	if tty >= 0 {
 		sys.Foreground = true
 		sys.Ctty = tty

@@ -275,3 +275,43 @@ func TestRunKeepsIgnoredSignals(t *testing.T) {
 		t.Errorf("child's ignored signals %s lack SIGHUP", field[1])
 	}
 }
+
+// TestRunChildDiesWithWW kills ww with SIGKILL: its child must not go on
+// running with no one to wait for it.
+func TestRunChildDiesWithWW(t *testing.T) {
+	cmd := exec.Command(wwBin, "run", "--", "/bin/sh", "-c", `echo $$; exec "$0" signals 1`, probeBin)
+	cmd.Env = cleanEnv()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(out)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("child said %q", line)
+	}
+	if line, err := br.ReadString('\n'); err != nil || strings.TrimSpace(line) != "ready" {
+		t.Fatalf("probe said %q, %v", line, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	for i := 0; i < 200; i++ {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(child) + "/stat")
+		if err != nil {
+			return // gone
+		}
+		if f := strings.Fields(string(b)); len(f) > 2 && f[2] == "Z" {
+			return // dead, not yet reaped
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	syscall.Kill(child, syscall.SIGKILL)
+	t.Errorf("child %d still runs after ww was killed", child)
+}
