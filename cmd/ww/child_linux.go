@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"sync"
 	"syscall"
 
@@ -158,9 +157,9 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *for
 	// Should ww die (of a signal that came before ww caught it, or of
 	// SIGKILL), the child is killed too: nothing is left running that no
 	// one waits for. The kernel sends the signal when the thread that
-	// forked ends, so that thread stays locked to this goroutine, which
-	// lasts until ww exits.
-	runtime.LockOSThread()
+	// forked ends; the Go runtime ends a thread only when a goroutine
+	// locked to it exits, which no goroutine of ww does (locking this one
+	// would cost a thread hand-off on every run).
 	sys := &syscall.SysProcAttr{Setpgid: true, PidFD: &pidfd, Pdeathsig: unix.SIGKILL}
 	if tty >= 0 {
 		sys.Foreground = true
