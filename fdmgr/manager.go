@@ -52,10 +52,13 @@ type FDManager struct {
 	Borrow bool
 
 	requests []Request
-	envs     []string          // EnvName of each request's name
-	names    map[string]string // EnvName → name, to refuse duplicates
-	fds      []FD
-	reserved []int // placeholders at target numbers, see ReserveTargets
+	envs     []string // EnvName of each request's name
+	// inheritable, filled by CheckFDs, tells for each request whose
+	// source is an fd whether it is open without close-on-exec.
+	inheritable []bool
+	names       map[string]string // EnvName → name, to refuse duplicates
+	fds         []FD
+	reserved    []int // placeholders at target numbers, see ReserveTargets
 }
 
 // NewFDManager returns an empty FDManager.
@@ -125,11 +128,17 @@ func (m *FDManager) Add(name, source string) error {
 // is asked to hand over is open, so that a caller can refuse bad input
 // before it does anything else. PrepareFDs checks again.
 func (m *FDManager) CheckFDs() error {
-	for _, r := range m.requests {
+	// What the check learns is kept for PrepareFDs, which hands over a
+	// thousand fds with one system call each, not two.
+	m.inheritable = make([]bool, len(m.requests))
+	for i, r := range m.requests {
 		if r.Source.IsFD() {
-			if err := checkOpen(r.Source.FD); err != nil {
+			inherit, err := inheritable(r.Source.FD)
+			if err != nil {
+				m.inheritable = nil
 				return &OpenError{Request: r, Err: err}
 			}
+			m.inheritable[i] = inherit
 		}
 	}
 	return nil
@@ -158,13 +167,18 @@ func (m *FDManager) PrepareFDs() error {
 	}
 	first := m.first()
 	fds := make([]FD, 0, len(m.requests))
+	checked := len(m.inheritable) == len(m.requests)
 	for i, k := range order(m.requests, m.envs) {
 		r := m.requests[k]
 		fd := FD{Request: r, Target: first + i}
 		var err error
 		if m.Borrow && r.Source.IsFD() {
 			fd.Dup, fd.borrowed = r.Source.FD, true
-			fd.inherited, err = inheritable(r.Source.FD)
+			if checked {
+				fd.inherited = m.inheritable[k]
+			} else {
+				fd.inherited, err = inheritable(r.Source.FD)
+			}
 		} else {
 			fd.Dup, fd.created, err = openTracked(r.Source)
 		}
