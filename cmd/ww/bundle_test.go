@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,6 +74,10 @@ func makeBundle(t *testing.T, args []string, edit func(*specs.Spec)) string {
 	return dir
 }
 
+// testID makes a container id unique to this test process, as bundle
+// tests share runc's default root with anything else on the machine.
+func testID(name string) string { return name + "-" + strconv.Itoa(os.Getpid()) }
+
 // assertNoContainer checks that runc no longer knows the container.
 func assertNoContainer(t *testing.T, id string) {
 	t.Helper()
@@ -94,7 +99,7 @@ func TestBundleRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(t.TempDir(), "app.log")
-	id := "ww-test-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	id := testID("ww-test-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
 	res := runWW(t, tempFiles(t, 3), cleanEnv(), "run", "--bundle", bundle, "--id", id,
 		"--with-fd", "web=listen:tcp:127.0.0.1:0", "--with-fd", "in=5",
 		"--with-fd", "log=file:"+logPath+"?mode=w&create=0600")
@@ -139,7 +144,7 @@ func TestBundleRunStatus(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			id := "ww-status-" + tc.args[2]
+			id := testID("ww-status-" + tc.args[2])
 			res := runWW(t, nil, cleanEnv(), append([]string{"run", "--bundle", bundle, "--id", id, "--"}, tc.args...)...)
 			if res.code != tc.code {
 				t.Errorf("exit %d, want %d (stderr %q)", res.code, tc.code, res.stderr)
@@ -154,8 +159,9 @@ func TestBundleRunStatus(t *testing.T) {
 func TestBundleSignals(t *testing.T) {
 	requireRunc(t)
 	bundle := makeBundle(t, []string{"signals", "1"}, nil)
+	usr1ID, killID := testID("ww-sig-usr1"), testID("ww-sig-kill")
 	t.Run("SIGUSR1 to ww, container gets it once", func(t *testing.T) {
-		cmd := exec.Command(wwBin, "run", "--bundle", bundle, "--id", "ww-sig-usr1")
+		cmd := exec.Command(wwBin, "run", "--bundle", bundle, "--id", usr1ID)
 		cmd.Env = cleanEnv()
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -172,17 +178,17 @@ func TestBundleSignals(t *testing.T) {
 		if r := parseReport(t, string(rest)); !slices.Equal(r.Signals, []int{int(syscall.SIGUSR1)}) {
 			t.Errorf("container got %v, want [%d]", r.Signals, syscall.SIGUSR1)
 		}
-		assertNoContainer(t, "ww-sig-usr1")
+		assertNoContainer(t, usr1ID)
 	})
 	t.Run("runc kill KILL, ww exits 137", func(t *testing.T) {
-		cmd := exec.Command(wwBin, "run", "--bundle", bundle, "--id", "ww-sig-kill")
+		cmd := exec.Command(wwBin, "run", "--bundle", bundle, "--id", killID)
 		cmd.Env = cleanEnv()
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
 		}
 		startSignalProbe(t, cmd, out)
-		if b, err := exec.Command("runc", "kill", "ww-sig-kill", "KILL").CombinedOutput(); err != nil {
+		if b, err := exec.Command("runc", "kill", killID, "KILL").CombinedOutput(); err != nil {
 			t.Fatalf("runc kill: %v: %s", err, b)
 		}
 		err = cmd.Wait()
@@ -190,7 +196,7 @@ func TestBundleSignals(t *testing.T) {
 		if !errors.As(err, &ee) || ee.ExitCode() != 137 {
 			t.Errorf("ww: %v, want exit status 137", err)
 		}
-		assertNoContainer(t, "ww-sig-kill")
+		assertNoContainer(t, killID)
 	})
 }
 
@@ -308,18 +314,19 @@ func TestBundleTerminal(t *testing.T) {
 func TestBundleIDInUse(t *testing.T) {
 	requireRunc(t)
 	bundle := makeBundle(t, []string{"signals", "1"}, nil)
-	first := exec.Command(wwBin, "run", "--bundle", bundle, "--id", "ww-taken")
+	takenID := testID("ww-taken")
+	first := exec.Command(wwBin, "run", "--bundle", bundle, "--id", takenID)
 	first.Env = cleanEnv()
 	out, err := first.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	br := startSignalProbe(t, first, out)
-	res := runWW(t, nil, cleanEnv(), "run", "--bundle", bundle, "--id", "ww-taken", "--", "/probe", "exit", "0")
+	res := runWW(t, nil, cleanEnv(), "run", "--bundle", bundle, "--id", takenID, "--", "/probe", "exit", "0")
 	if res.code == 0 {
 		t.Fatalf("second run with the same id succeeded")
 	}
-	if b, err := exec.Command("runc", "state", "ww-taken").CombinedOutput(); err != nil {
+	if b, err := exec.Command("runc", "state", takenID).CombinedOutput(); err != nil {
 		t.Fatalf("the first container is gone: %v: %s", err, b)
 	}
 	if err := first.Process.Signal(syscall.SIGUSR1); err != nil {
@@ -329,7 +336,7 @@ func TestBundleIDInUse(t *testing.T) {
 	if err := first.Wait(); err != nil {
 		t.Errorf("first ww: %v, want status 0", err)
 	}
-	assertNoContainer(t, "ww-taken")
+	assertNoContainer(t, takenID)
 }
 
 // TestBundleRelativeBindMount checks that a bind mount whose source is
