@@ -217,8 +217,10 @@ type OpenError struct {
 	Err error
 }
 
+// Error quotes the request and says why it could not be opened.
 func (e *OpenError) Error() string { return fmt.Sprintf("%q: %v", e.Name+"="+e.Source.Text, e.Err) }
 
+// Unwrap returns the reason.
 func (e *OpenError) Unwrap() error { return e.Err }
 
 // FDs returns the prepared fds in target order. The manager keeps

@@ -10,11 +10,6 @@ import (
 	"sync"
 )
 
-// envListenPIDFDID is set next to LISTEN_PID by newer systemd. Receive does
-// not check it; ReceiveEnv(true) removes it with the other LISTEN_*
-// variables so that it cannot reach the program's own children.
-const envListenPIDFDID = "LISTEN_PIDFDID"
-
 // Received holds the named fds a program was started with, as found by
 // Receive. Lookups take the name as it was given to ww ("cache-x"); any
 // spelling with the same EnvName finds the same fd.
@@ -101,7 +96,9 @@ func ReceiveEnv(unset bool) (*Received, error) {
 func unsetReceiveEnv() error {
 	for _, kv := range os.Environ() {
 		key, _, _ := strings.Cut(kv, "=")
-		if IsEnvVar(kv) || isListenVar(kv) || key == envListenPIDFDID {
+		// isListenVar covers LISTEN_PIDFDID, which Receive does not check
+		// but which must not reach the program's own children either.
+		if IsEnvVar(kv) || isListenVar(kv) {
 			if err := os.Unsetenv(key); err != nil {
 				return fmt.Errorf("unset %s: %w", key, err)
 			}

@@ -9,9 +9,6 @@ import (
 	"strings"
 )
 
-// listenFDsStart is SD_LISTEN_FDS_START: systemd passes its fds from 3 on.
-const listenFDsStart = 3
-
 // maxListenFDs bounds LISTEN_FDS, so that a garbage count is reported
 // rather than probed fd by fd.
 const maxListenFDs = 1 << 16
@@ -153,7 +150,7 @@ func parseListen(vars map[string]string, pid int) ([]*receivedFD, bool, error) {
 	}
 	fds := make([]*receivedFD, n)
 	for i, name := range names {
-		fds[i] = &receivedFD{fd: listenFDsStart + i, origin: countOrigin}
+		fds[i] = &receivedFD{fd: FirstFD + i, origin: countOrigin} // SD_LISTEN_FDS_START
 		if !named {
 			continue
 		}

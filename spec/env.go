@@ -16,10 +16,10 @@ import (
 // Newer systemd sets LISTEN_PIDFDID beside LISTEN_PID; it names a process
 // as seen from outside the container, so it is only ever removed.
 const (
-	listenFDs     = "LISTEN_FDS"
-	listenFDNames = "LISTEN_FDNAMES"
-	listenPID     = "LISTEN_PID"
-	listenPIDFDID = "LISTEN_PIDFDID"
+	listenFDs     = fdmgr.EnvListenFDs
+	listenFDNames = fdmgr.EnvListenFDNames
+	listenPID     = fdmgr.EnvListenPID
+	listenPIDFDID = fdmgr.EnvListenPIDFDID
 )
 
 // envEdit removes variables from process.env, then appends its own. Every

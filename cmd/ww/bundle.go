@@ -82,11 +82,9 @@ func runBundle(o bundleOptions) error {
 // prepareBundle checks everything about a --bundle run before anything
 // is opened or started.
 func prepareBundle(o bundleOptions) (*fdmgr.FDManager, *spec.Config, lowerRuntime, error) {
-	m := fdmgr.NewFDManager()
-	for _, v := range o.withFDs {
-		if err := m.ParseFDFlag(v); err != nil {
-			return nil, nil, lowerRuntime{}, usageErr(fmt.Errorf("--with-fd %w", err))
-		}
+	m, err := parseWithFDs(o.withFDs)
+	if err != nil {
+		return nil, nil, lowerRuntime{}, err
 	}
 	if o.id != "" && !validID(o.id) {
 		return nil, nil, lowerRuntime{}, usageErrf("--id %q: only letters, digits, '_', '+', '-' and '.' are allowed", o.id)
@@ -234,22 +232,13 @@ func waitContainer(pid int, sigs *forwarder, term *terminal) error {
 	}
 	defer sigs.stop()
 	for {
-		var ws unix.WaitStatus
-		wpid, err := unix.Wait4(-1, &ws, 0, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
+		wpid, ws, err := wait4(-1, 0)
 		if err != nil {
 			return fmt.Errorf("wait for the container: %w", err)
 		}
-		if wpid != pid {
-			continue // a runtime helper that was reparented to ww
+		if wpid == pid {
+			return exitStatus(ws)
 		}
-		switch {
-		case ws.Exited():
-			return statusOf(ws.ExitStatus())(nil)
-		case ws.Signaled():
-			return statusOf(exitSignalsBase + int(ws.Signal()))(nil)
-		}
+		// Another child: a runtime helper that was reparented to ww.
 	}
 }

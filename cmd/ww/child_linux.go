@@ -179,12 +179,12 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *for
 			unix.Close(pidfd)
 		}
 	}()
-	status, err := wait(pid, tty)
+	err = wait(pid, tty)
 	sigs.stop()
 	if tty >= 0 {
 		takeTerminal(tty)
 	}
-	return status(err)
+	return err
 }
 
 // stdStream returns fd i for the child, or -1 (closed) when ww itself
@@ -208,44 +208,49 @@ func startError(path string, err error) error {
 // control: when the child stops (Ctrl-Z), ww takes the terminal back and
 // stops too, so that the shell sees the job stopped; when ww is continued
 // it hands the terminal back and continues the child.
-func wait(pid, tty int) (func(error) error, error) {
+func wait(pid, tty int) error {
 	flags := 0
 	if tty >= 0 {
 		flags = unix.WUNTRACED
 	}
 	for {
-		var ws unix.WaitStatus
-		_, err := unix.Wait4(pid, &ws, flags, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
+		_, ws, err := wait4(pid, flags)
 		if err != nil {
-			return nil, fmt.Errorf("wait for child %d: %w", pid, err)
+			return fmt.Errorf("wait for child %d: %w", pid, err)
 		}
-		switch {
-		case ws.Stopped():
-			takeTerminal(tty)
-			unix.Kill(os.Getpid(), unix.SIGSTOP)
-			if fg, err := unix.IoctlGetInt(tty, unix.TIOCGPGRP); err == nil && fg == unix.Getpgrp() {
-				giveTerminal(tty, pid)
-			}
-			unix.Kill(-pid, unix.SIGCONT)
-		case ws.Exited():
-			return statusOf(ws.ExitStatus()), nil
-		case ws.Signaled():
-			return statusOf(exitSignalsBase + int(ws.Signal())), nil
+		if !ws.Stopped() {
+			return exitStatus(ws)
+		}
+		takeTerminal(tty)
+		unix.Kill(os.Getpid(), unix.SIGSTOP)
+		if fg, err := unix.IoctlGetInt(tty, unix.TIOCGPGRP); err == nil && fg == unix.Getpgrp() {
+			giveTerminal(tty, pid)
+		}
+		unix.Kill(-pid, unix.SIGCONT)
+	}
+}
+
+// wait4 waits for pid (-1: any child) to change state, through EINTR,
+// and says which child it was.
+func wait4(pid, flags int) (int, unix.WaitStatus, error) {
+	for {
+		var ws unix.WaitStatus
+		wpid, err := unix.Wait4(pid, &ws, flags, nil)
+		if !errors.Is(err, unix.EINTR) {
+			return wpid, ws, err
 		}
 	}
 }
 
-func statusOf(code int) func(error) error {
-	return func(err error) error {
-		if err != nil {
-			return err
-		}
-		if code == 0 {
-			return nil
-		}
-		return &exitError{code: code}
+// exitStatus is ww's status for a child that ended: its exit code, or
+// 128+N when signal N ended it; nil for 0.
+func exitStatus(ws unix.WaitStatus) error {
+	code := ws.ExitStatus()
+	if ws.Signaled() {
+		code = exitSignalsBase + int(ws.Signal())
 	}
+	if code == 0 {
+		return nil
+	}
+	return &exitError{code: code}
 }

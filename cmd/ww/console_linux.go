@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -107,7 +106,5 @@ func (t *terminal) close() {
 	if t.current != nil {
 		t.current.Reset()
 	}
-	if err := t.pty.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
-		return
-	}
+	t.pty.Close()
 }

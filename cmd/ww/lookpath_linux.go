@@ -15,7 +15,7 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 // findExecutable returns the path execvp(3) would run for file. Its error
 // wraps os.ErrPermission when a candidate exists but cannot be executed
-// and no later one can, and os.ErrNotExist when there is no candidate.
+// and no later one can; any other error means there is no candidate.
 func findExecutable(file, pathEnv string) (string, error) {
 	if file == "" {
 		return "", fmt.Errorf("empty name: %w", os.ErrNotExist)
@@ -59,7 +59,7 @@ func executable(path string) error {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 			return errors.New("no such file")
 		}
-		return fmt.Errorf("%w", &os.PathError{Op: "stat", Path: path, Err: err})
+		return &os.PathError{Op: "stat", Path: path, Err: err}
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		return fmt.Errorf("is a directory: %w", os.ErrPermission)

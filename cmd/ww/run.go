@@ -104,12 +104,9 @@ func runHost(argv []string, withFDs []string, systemd bool, sigs *forwarder) err
 	if !systemd && sigs == nil {
 		sigs = catchSignals(false)
 	}
-	m := fdmgr.NewFDManager()
-	if err := m.ParseFDFlags(withFDs...); err != nil {
-		return usageErr(fmt.Errorf("--with-fd %w", err))
-	}
-	if err := m.CheckFDs(); err != nil {
-		return usageErr(fmt.Errorf("--with-fd %w", err))
+	m, err := parseWithFDs(withFDs)
+	if err != nil {
+		return err
 	}
 	if len(argv) == 0 {
 		return usageErrf("no BINARY given (usage: ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...])")
@@ -139,6 +136,19 @@ func runHost(argv []string, withFDs []string, systemd bool, sigs *forwarder) err
 		return err
 	}
 	return startError(path, m.Exec(path, argv, append(env, listen...), fdmgr.ExecOptions{}))
+}
+
+// parseWithFDs checks the --with-fd values, and that every fd they name
+// is open, before anything is opened or started.
+func parseWithFDs(values []string) (*fdmgr.FDManager, error) {
+	m := fdmgr.NewFDManager()
+	if err := m.ParseFDFlags(values...); err != nil {
+		return nil, usageErr(fmt.Errorf("--with-fd %w", err))
+	}
+	if err := m.CheckFDs(); err != nil {
+		return nil, usageErr(fmt.Errorf("--with-fd %w", err))
+	}
+	return m, nil
 }
 
 // lookPath finds file as execvp(3) does: a name with a slash is used as it

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // lowerRuntime is the OCI runtime ww drives: runc's command line.
@@ -82,22 +79,9 @@ func detail(out string) string {
 
 // waitPid waits for a child and turns a failure into an error.
 func waitPid(pid int) error {
-	for {
-		var ws unix.WaitStatus
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		switch {
-		case ws.Exited() && ws.ExitStatus() == 0:
-			return nil
-		case ws.Exited():
-			return fmt.Errorf("exit status %d", ws.ExitStatus())
-		default:
-			return fmt.Errorf("killed by %v", ws.Signal())
-		}
+	_, ws, err := wait4(pid, 0)
+	if err != nil {
+		return err
 	}
+	return exitStatus(ws)
 }

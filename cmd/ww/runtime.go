@@ -37,29 +37,36 @@ const (
 func runtimeMain(args []string, stderr io.Writer) error {
 	cwd, _ := os.Getwd()
 	a, perr := runcargs.Parse(args, cwd)
+	if perr != nil {
+		a = &runcargs.Args{} // no --log to be had: stderr
+	}
 	lower, err := findLowerRuntime()
-	if err != nil {
-		if perr != nil {
-			a = &runcargs.Args{} // no --log to be had: stderr
-		}
-		logError(a, stderr, fmt.Errorf("ww runtime: %w", err))
-		return &exitError{code: exitFailure}
-	}
-	if perr != nil || !a.Creates() {
+	switch {
+	case err != nil:
+	case perr != nil || !a.Creates():
 		// The lower runtime is the judge of what it does not run.
-		return passThrough(lower, args)
+		err = passThrough(lower, args)
+	default:
+		err = createWithFDs(lower, a)
 	}
-	if err := createWithFDs(lower, a); err != nil {
-		logError(a, stderr, err)
-		return &exitError{code: exitFailure}
+	if err == nil {
+		return nil // not reached: success replaced ww with the runtime
 	}
-	return nil
+	// Every error is reported once, in the caller's log.
+	code := exitFailure
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	logError(a, stderr, err)
+	return &exitError{code: code}
 }
 
-// passThrough replaces ww with the lower runtime, argv as it came.
+// passThrough replaces ww with the lower runtime, argv as it came. It
+// returns only if the exec fails.
 func passThrough(lower string, args []string) error {
 	err := syscall.Exec(lower, append([]string{lower}, args...), os.Environ())
-	return &exitError{code: exitCannotExec, err: fmt.Errorf("runtime: exec %s: %w", lower, err)}
+	return &exitError{code: exitCannotExec, err: fmt.Errorf("exec %q: %w", lower, err)}
 }
 
 // createWithFDs edits the bundle's config.json for the fds its

@@ -17,37 +17,53 @@ func TestRuntimeErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		ann  map[string]string
-		want string
+		want []string // what the log line must name
 	}{
-		{"fd number in annotation, refused", map[string]string{"fd.ww.dev/db": "3"}, `fd.ww.dev/db`},
-		{"bad name, refused", map[string]string{"fd.ww.dev/9x": "file:/dev/null"}, `fd.ww.dev/9x`},
-		{"file missing, refused", map[string]string{"fd.ww.dev/db": "file:/nonexistent/x"}, `no such file`},
-		{"bad systemd option, refused", map[string]string{"fd.ww.dev/db": "file:/dev/null", "options.ww.dev/systemd": "yes"}, `options.ww.dev/systemd`},
+		{"fd number in annotation, refused", map[string]string{"fd.ww.dev/db": "3"},
+			[]string{`fd.ww.dev/db`, `"3"`, "fd number"}},
+		{"bad name, refused", map[string]string{"fd.ww.dev/9x": "file:/dev/null"},
+			[]string{`fd.ww.dev/9x`, "must start with a letter"}},
+		{"file missing, refused", map[string]string{"fd.ww.dev/db": "file:/nonexistent/x"},
+			[]string{`fd.ww.dev/db`, "file:/nonexistent/x", "no such file"}},
+		{"no known kind, refused", map[string]string{"fd.ww.dev/db": "bogus"},
+			[]string{`fd.ww.dev/db`, `"bogus"`, "no known kind"}},
+		{"bad systemd option, refused", map[string]string{"fd.ww.dev/db": "file:/dev/null", "options.ww.dev/systemd": "yes"},
+			[]string{`options.ww.dev/systemd`, `"yes"`}},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newShim(t, wwBin)
 			bundle := annotated(t, []string{"fds"}, tc.ann)
-			config, _ := os.ReadFile(filepath.Join(bundle, "config.json"))
+			config, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
 			id := "ww-rt-err-" + strconv.Itoa(i)
 			out, code := s.create(id, bundle, nil)
 			if code == 0 {
 				t.Fatalf("create succeeded")
 			}
-			if b, _ := os.ReadFile(out); len(b) != 0 {
-				t.Errorf("output %q, want none", b)
+			if b, err := os.ReadFile(out); err != nil || len(b) != 0 {
+				t.Errorf("output %q (%v), want none", b, err)
 			}
 			var line struct{ Level, Msg, Time string }
-			b, _ := os.ReadFile(s.log)
-			if err := json.Unmarshal(bytes.TrimSpace(b), &line); err != nil || line.Level != "error" ||
-				!strings.Contains(line.Msg, tc.want) || line.Time == "" {
-				t.Errorf("log %q (%v), want one JSON error line naming %s", b, err, tc.want)
+			b, err := os.ReadFile(s.log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(bytes.TrimSpace(b), &line); err != nil || line.Level != "error" || line.Time == "" {
+				t.Errorf("log %q (%v), want one JSON error line", b, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(line.Msg, w) {
+					t.Errorf("log message %q does not name %s", line.Msg, w)
+				}
 			}
 			if _, code := s.run("state", id); code == 0 {
 				t.Errorf("a container was created")
 			}
-			if after, _ := os.ReadFile(filepath.Join(bundle, "config.json")); !bytes.Equal(config, after) {
-				t.Errorf("config.json was changed")
+			if after, err := os.ReadFile(filepath.Join(bundle, "config.json")); err != nil || !bytes.Equal(config, after) {
+				t.Errorf("config.json was changed (%v)", err)
 			}
 		})
 	}
