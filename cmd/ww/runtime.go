@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,8 +36,9 @@ const (
 // everything else goes to the lower runtime untouched, ww replacing
 // itself with it.
 func runtimeMain(args []string, stderr io.Writer) error {
-	cwd, _ := os.Getwd()
-	a, perr := runcargs.Parse(args, cwd)
+	// The bundle defaults to the working directory, which "." names for
+	// every use ww makes of it, without asking the system where that is.
+	a, perr := runcargs.Parse(args, ".")
 	if perr != nil {
 		a = &runcargs.Args{} // no --log to be had: stderr
 	}
@@ -82,19 +84,24 @@ func createWithFDs(lower string, a *runcargs.Args) error {
 	if err != nil {
 		return fmt.Errorf("load config %q: %w", path, err)
 	}
-	cfg, err := spec.Parse(data)
-	if err != nil {
+	// Most containers ask for nothing: read their annotations alone, and
+	// the whole config only for those that do.
+	var head struct {
+		Annotations map[string]string `json:"annotations"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
 		return fmt.Errorf("load config %q: %w", path, err)
 	}
-	if cfg.Spec.Annotations == nil || spec.IsSandbox(cfg.Spec.Annotations) {
-		return passThrough(lower, a.Argv)
-	}
-	reqs, err := spec.ParseAnnotations(cfg.Spec.Annotations)
+	reqs, err := spec.ParseAnnotations(head.Annotations)
 	if err != nil {
 		return err
 	}
 	if len(reqs.FDs) == 0 {
 		return passThrough(lower, a.Argv)
+	}
+	cfg, err := spec.Parse(data)
+	if err != nil {
+		return fmt.Errorf("load config %q: %w", path, err)
 	}
 	m, err := requestFDs(reqs, a)
 	if err != nil {
