@@ -100,11 +100,12 @@ func (f *forwarder) deliver(sig syscall.Signal) {
 }
 
 // start runs fork under the forwarder's lock, so that a signal arriving
-// meanwhile goes to the child once it exists. It does not wait for the
-// signals to be caught: catching them takes longer than the fork, and
-// runs beside it; a signal that comes before they are caught ends ww as
-// it would without ww, and the child with it (see startAndWait).
+// meanwhile goes to the child once it exists. It waits for the signals
+// to be caught first: forking while they are being caught would save a
+// quarter of a millisecond, but leave a moment in which a signal meant
+// for the running child would kill ww instead (a test under load saw it).
 func (f *forwarder) start(fork func() (pid, pidfd int, err error)) error {
+	<-f.ready
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	pid, pidfd, err := fork()
@@ -154,12 +155,11 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *for
 
 	tty := foregroundTTY()
 	pidfd := -1
-	// Should ww die (of a signal that came before ww caught it, or of
-	// SIGKILL), the child is killed too: nothing is left running that no
-	// one waits for. The kernel sends the signal when the thread that
-	// forked ends; the Go runtime ends a thread only when a goroutine
-	// locked to it exits, which no goroutine of ww does (locking this one
-	// would cost a thread hand-off on every run).
+	// Should ww die (of SIGKILL, say), the child is killed too: nothing
+	// is left running that no one waits for. The kernel sends the signal
+	// when the thread that forked ends; the Go runtime ends a thread only
+	// when a goroutine locked to it exits, which no goroutine of ww does
+	// (locking this one would cost a thread hand-off on every run).
 	sys := &syscall.SysProcAttr{Setpgid: true, PidFD: &pidfd, Pdeathsig: unix.SIGKILL}
 	if tty >= 0 {
 		sys.Foreground = true
