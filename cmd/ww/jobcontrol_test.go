@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/containerd/console"
+	"golang.org/x/sys/unix"
 )
 
 // TestRunJobControl runs ww from an interactive shell on a pseudo
@@ -86,8 +87,20 @@ func TestRunJobControl(t *testing.T) {
 	send("\x1a") // Ctrl-Z
 	await("Stopped")
 	send("fg\n")
-	time.Sleep(300 * time.Millisecond) // let the shell hand over the terminal
-	send("\x03")                       // Ctrl-C
+	// Wait until the shell has handed the terminal over (to ww, which
+	// hands it to the child): a Ctrl-C before that is the shell's.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fg, err := unix.IoctlGetInt(int(pty.Fd()), unix.TIOCGPGRP)
+		if err == nil && fg != cmd.Process.Pid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the shell kept the terminal after fg: %q", seen.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	send("\x03") // Ctrl-C
 	line := await(`"signals"`)
 	r := parseReport(t, line[strings.Index(line, "{"):])
 	if !slices.Equal(r.Signals, []int{int(syscall.SIGINT)}) {
