@@ -192,6 +192,9 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 	if err != nil {
 		return err
 	}
+	if sig := sigs.starting(); sig != 0 {
+		return &exitError{code: exitSignalsBase + int(sig)}
+	}
 	if err := rt.start(id); err != nil {
 		return err
 	}

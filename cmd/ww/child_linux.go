@@ -39,10 +39,13 @@ type forwarder struct {
 	early     syscall.Signal
 	// winch, if set, handles SIGWINCH instead of forwarding it.
 	winch func()
+	// queued are the signals that came while the child was starting.
+	queued []syscall.Signal
 }
 
 const (
 	beforeChild = iota
+	childStarting
 	childRunning
 	childDone
 )
@@ -86,17 +89,38 @@ func (f *forwarder) deliver(sig syscall.Signal) {
 		}
 		signal.Reset(f.caught...)
 		unix.Kill(os.Getpid(), sig)
+	case childStarting:
+		f.queued = append(f.queued, sig)
 	case childRunning:
-		if sig == unix.SIGWINCH && f.winch != nil {
-			f.winch()
-			return
-		}
-		if f.pidfd >= 0 {
-			unix.PidfdSendSignal(f.pidfd, sig, nil, 0)
-		} else {
-			unix.Kill(f.pid, sig)
-		}
+		f.send(sig)
 	}
+}
+
+// send passes sig to the running child.
+func (f *forwarder) send(sig syscall.Signal) {
+	if sig == unix.SIGWINCH && f.winch != nil {
+		f.winch()
+		return
+	}
+	if f.pidfd >= 0 {
+		unix.PidfdSendSignal(f.pidfd, sig, nil, 0)
+	} else {
+		unix.Kill(f.pid, sig)
+	}
+}
+
+// starting marks the moment the child is being started by someone else
+// (the runtime's start): from now on a signal is kept for the child, not
+// taken as a reason to give up.
+func (f *forwarder) starting() syscall.Signal {
+	<-f.ready
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.early != 0 {
+		return f.early
+	}
+	f.state = childStarting
+	return 0
 }
 
 // start runs fork under the forwarder's lock, so that a signal arriving
@@ -126,6 +150,10 @@ func (f *forwarder) attach(pid, pidfd int, winch func()) syscall.Signal {
 		return f.early
 	}
 	f.state, f.pid, f.pidfd, f.winch = childRunning, pid, pidfd, winch
+	for _, sig := range f.queued {
+		f.send(sig)
+	}
+	f.queued = nil
 	return 0
 }
 
