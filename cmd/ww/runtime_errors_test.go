@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,5 +85,25 @@ func TestRuntimeLowerMissing(t *testing.T) {
 	if err := json.Unmarshal(bytes.TrimSpace(b), &line); err != nil || line.Level != "error" ||
 		!strings.Contains(line.Msg, `"ww-no-such-runtime"`) || !strings.Contains(line.Msg, "WW_LOWER_RUNTIME") {
 		t.Errorf("log %q (%v), want a JSON error naming the runtime and WW_LOWER_RUNTIME", b, err)
+	}
+}
+
+// TestRuntimeRun runs a container in the foreground with "run", which ww
+// edits as it edits "create": the process gets its fd and name.
+func TestRuntimeRun(t *testing.T) {
+	requireRunc(t)
+	s := newShim(t, wwBin)
+	bundle := annotated(t, []string{"fds"}, map[string]string{"fd.ww.dev/db": "file:/dev/null"})
+	out, code := s.run("run", "--bundle", bundle, "ww-rt-run")
+	if code != 0 {
+		b, _ := os.ReadFile(s.log)
+		t.Fatalf("run: exit %d; log %s", code, b)
+	}
+	r := parseReport(t, out)
+	if !slices.Equal(r.wwVars(), []string{"WW_FD_DB=3"}) || r.FDs[3] != "/dev/null" || len(r.FDs) != 4 {
+		t.Errorf("WW_FD_* %q, fds %v; want /dev/null at 3 named db, nothing else", r.wwVars(), r.FDs)
+	}
+	if _, code := s.run("state", "ww-rt-run"); code == 0 {
+		t.Errorf("the container outlived run")
 	}
 }
