@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
 	"github.com/ww-dev/ww/cmd/internal/runcargs"
@@ -167,7 +166,8 @@ func requestFDs(reqs spec.Requests, a *runcargs.Args) (*fdmgr.FDManager, error) 
 }
 
 // fdModifiers are the config edits besides WW_FD_*: with the systemd
-// option, the socket-activation variables.
+// option, the socket-activation variables, LISTEN_PID being 1 as the
+// container's process is pid 1 of its own namespace.
 func fdModifiers(m *fdmgr.FDManager, reqs spec.Requests, cfg *spec.Config) ([]spec.Modifier, error) {
 	if !reqs.Options.Systemd {
 		return nil, nil
@@ -180,23 +180,11 @@ func fdModifiers(m *fdmgr.FDManager, reqs spec.Requests, cfg *spec.Config) ([]sp
 	if err := checkOwnPIDNamespace(cfg.Spec); err != nil {
 		return nil, fmt.Errorf("annotation %q: %w", key, err)
 	}
-	// The fds are not open yet: SystemdEnvVars needs them prepared, so
-	// the edit is computed lazily.
-	return []spec.Modifier{lazySystemdEnv{m}}, nil
-}
-
-// lazySystemdEnv sets LISTEN_* for the fds once they are prepared; the
-// container's process is pid 1 of its own namespace.
-type lazySystemdEnv struct{ m *fdmgr.FDManager }
-
-var _ spec.Modifier = lazySystemdEnv{}
-
-func (l lazySystemdEnv) Modify(s *specs.Spec) error {
-	env, err := l.m.SystemdEnvVars(1)
+	env, err := m.SystemdEnvVars(1)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return spec.SystemdEnv(env).Modify(s)
+	return []spec.Modifier{spec.SystemdEnv(env)}, nil
 }
 
 // callerListenFDs is the number of socket-activation fds the lower
