@@ -13,10 +13,12 @@ import (
 	"github.com/ww-dev/ww/fdmgr"
 )
 
-// forwarded are the signals ww passes on to its child.
-var forwarded = []os.Signal{
-	unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT,
-	unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH,
+// forwarded returns the signals ww passes on to its child.
+func forwarded() []os.Signal {
+	return []os.Signal{
+		unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT,
+		unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH,
+	}
 }
 
 // forwarder catches the signals ww forwards. Before the child exists, a
@@ -28,7 +30,7 @@ type forwarder struct {
 	ready chan struct{} // closed once the signals are caught
 
 	mu     sync.Mutex
-	state  int // before, running, done
+	state  int // beforeChild, childStarting, childRunning, childDone
 	pid    int
 	pidfd  int
 	caught []os.Signal
@@ -59,7 +61,7 @@ const (
 func catchSignals(holdEarly bool) *forwarder {
 	f := &forwarder{c: make(chan os.Signal, 16), ready: make(chan struct{}), pidfd: -1, holdEarly: holdEarly}
 	go func() {
-		for _, s := range forwarded {
+		for _, s := range forwarded() {
 			if !signal.Ignored(s) {
 				f.caught = append(f.caught, s)
 			}
