@@ -71,6 +71,7 @@ func TestBundleBadInput(t *testing.T) {
 		{"bad id, usage error", []string{"--bundle", bundle, "--id", "a/b"}, `--id "a/b"`},
 		{"bad fd, usage error", []string{"--bundle", bundle, "--with-fd", "x=y"}, `--with-fd "x=y"`},
 		{"--id without --bundle, usage error", []string{"--id", "x", "/bin/true"}, `--id "x"`},
+		{"empty --bundle, usage error", []string{"--bundle", "", "/bin/true"}, `--bundle ""`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

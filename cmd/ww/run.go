@@ -61,7 +61,10 @@ func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var only error
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "id" || f.Name == "runtime" {
+		switch f.Name {
+		case "bundle", "b":
+			only = usageErrf("%s %q: the bundle folder is empty", dashes(f.Name), f.Value)
+		case "id", "runtime":
 			only = usageErrf("--%s %q: only with --bundle", f.Name, f.Value)
 		}
 	})
