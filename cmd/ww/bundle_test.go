@@ -234,22 +234,12 @@ func TestBundleSystemd(t *testing.T) {
 func TestBundleTerminal(t *testing.T) {
 	requireRunc(t)
 	bundle := makeBundle(t, []string{"fds"}, func(s *specs.Spec) { s.Process.Terminal = true })
-	pty, slavePath, err := console.NewPty()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pty.Close()
+	cmd := exec.Command(wwBin, "run", "--bundle", bundle, "--with-fd", "in=0")
+	cmd.Env = cleanEnv()
+	pty, slave := onTerminal(t, cmd)
 	if err := pty.Resize(console.WinSize{Height: 33, Width: 111}); err != nil {
 		t.Fatal(err)
 	}
-	slave, err := os.OpenFile(slavePath, os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(wwBin, "run", "--bundle", bundle, "--with-fd", "in=0")
-	cmd.Env = cleanEnv()
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

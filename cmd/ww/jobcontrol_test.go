@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/containerd/console"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,19 +25,9 @@ func TestRunJobControl(t *testing.T) {
 	if err != nil {
 		t.Skip("needs bash")
 	}
-	pty, slavePath, err := console.NewPty()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pty.Close()
-	slave, err := os.OpenFile(slavePath, os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "PS1=$ ", "TERM=dumb"}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	pty, slave := onTerminal(t, cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/containerd/console"
 )
 
 // Binaries built once for every test in this package.
@@ -151,4 +154,24 @@ func cleanEnv() []string {
 		}
 	}
 	return env
+}
+
+// onTerminal gives cmd a new pseudo terminal as its controlling terminal
+// and standard streams, in a session of its own, as a shell's foreground
+// job has. It returns the terminal's master and the slave, which the
+// caller closes once cmd has started.
+func onTerminal(t *testing.T, cmd *exec.Cmd) (console.Console, *os.File) {
+	t.Helper()
+	pty, slavePath, err := console.NewPty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pty.Close() })
+	slave, err := os.OpenFile(slavePath, os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	return pty, slave
 }

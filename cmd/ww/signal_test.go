@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"io"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -72,18 +71,8 @@ func TestRunTerminalSignalsOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pty, slavePath, err := console.NewPty()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pty.Close()
-			slave, err := os.OpenFile(slavePath, os.O_RDWR|syscall.O_NOCTTY, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
 			cmd := exec.Command(wwBin, "run", "--with-fd", "tty=0", probeBin, "signals", "1")
-			cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+			pty, slave := onTerminal(t, cmd)
 			br := startSignalProbe(t, cmd, pty)
 			slave.Close()
 			if err := tc.send(pty); err != nil {
