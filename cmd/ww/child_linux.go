@@ -21,6 +21,13 @@ func forwarded() []os.Signal {
 	}
 }
 
+// childSignals forwards the caught signals to a child that ww forks:
+// start runs the fork, stop ends forwarding once the child is waited for.
+type childSignals interface {
+	start(fork func() (pid, pidfd int, err error)) error
+	stop()
+}
+
 // forwarder catches the signals ww forwards. Before the child exists, a
 // signal ends ww as it would without ww catching it (nothing has started,
 // and a signal must not wait to hit a program started later); once the
@@ -175,7 +182,7 @@ func (f *forwarder) stop() {
 // a terminal, that group becomes the terminal's foreground, so a key such
 // as Ctrl-C reaches the child once, from the terminal, and never through
 // ww; any signal ww does receive came from kill(2) and is forwarded.
-func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs *forwarder) error {
+func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs childSignals) error {
 	files, cloexecFrom := m.ChildFiles([3]uintptr{stdStream(0), stdStream(1), stdStream(2)})
 	// Nothing ww inherited or opened may reach the child except the
 	// named fds, which it gets at their targets without close-on-exec.

@@ -28,12 +28,16 @@ Flags:
 
 // runCommand is ww run.
 func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	// Catching signals takes a round trip to a runtime thread per signal:
-	// when the command line can only mean a forked child, it starts
-	// before anything else, to overlap all that ww does before the fork.
-	var sigs *forwarder
+	// When the command line can only mean a forked child, the signals
+	// are caught before anything else: where os/signal does it (see
+	// catchForChild), that overlaps its cost with all ww does before the
+	// fork.
+	var sigs childSignals
 	if forkOnly(args) {
-		sigs = catchSignals(false)
+		var err error
+		if sigs, err = catchForChild(); err != nil {
+			return err
+		}
 	}
 	var (
 		fds                  fdOptions
@@ -103,9 +107,12 @@ func forkOnly(args []string) bool {
 // with the program, as systemd-socket-activate does, so that LISTEN_PID
 // is the program's pid; there is then no child to wait for. sigs, when
 // not nil, are the signals caught for the child already.
-func runHost(argv []string, withFDs []string, systemd bool, sigs *forwarder) error {
+func runHost(argv []string, withFDs []string, systemd bool, sigs childSignals) error {
 	if !systemd && sigs == nil {
-		sigs = catchSignals(false)
+		var err error
+		if sigs, err = catchForChild(); err != nil {
+			return err
+		}
 	}
 	m, err := parseWithFDs(withFDs)
 	if err != nil {

@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package main
+
+// catchForChild starts catching the forwarded signals for a child that
+// ww forks and waits for, except those ww was started with ignored.
+func catchForChild() (childSignals, error) { return catchSignals(false), nil }
