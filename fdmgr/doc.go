@@ -45,5 +45,6 @@
 // Receive and ReceiveEnv read WW_FD_* and the systemd variables and hand
 // each fd out by name as an *os.File, net.Listener, net.PacketConn or
 // net.Conn, with close-on-exec set, so that no program parses the
-// variables by hand.
+// variables by hand. ParseEnvVar is the one reading of a WW_FD_* variable
+// that they, and a check of a container's environment, share.
 package fdmgr

@@ -80,6 +80,41 @@ func TestEnvName(t *testing.T) {
 	}
 }
 
+func TestParseEnvVar(t *testing.T) {
+	tests := []struct {
+		key, value string
+		name       string
+		fd         int
+		wantErr    string
+	}{
+		{"WW_FD_DB", "3", "db", 3, ""},
+		{"WW_FD_CACHE_X", "1002", "cache_x", 1002, ""},
+		{"DB", "3", "", 0, "the name does not start with WW_FD_"},
+		{"WW_FD_", "3", "", 0, "name is empty"},
+		{"WW_FD_db", "3", "", 0, `name "db" should be written "DB"`},
+		{"WW_FD_A-B", "3", "", 0, `name "A-B" should be written "A_B"`},
+		{"WW_FD_DB", "x", "", 0, "fd is not a number"},
+		{"WW_FD_DB", " 3", "", 0, "fd is not a number"},
+		{"WW_FD_DB", "99999999999", "", 0, "fd is out of range"},
+		{"WW_FD_DB", "2", "", 0, "fd 2 is a standard stream, named fds start at 3"},
+	}
+	for _, tc := range tests {
+		name, fd, err := ParseEnvVar(tc.key, tc.value)
+		if tc.wantErr != "" {
+			if err == nil || err.Error() != tc.wantErr {
+				t.Errorf("ParseEnvVar(%q, %q) error = %v, want %q", tc.key, tc.value, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || name != tc.name || fd != tc.fd {
+			t.Errorf("ParseEnvVar(%q, %q) = %q, %d, %v; want %q, %d", tc.key, tc.value, name, fd, err, tc.name, tc.fd)
+		}
+		if EnvName(name) != tc.key {
+			t.Errorf("EnvName(%q) = %q, want it back as %q", name, EnvName(name), tc.key)
+		}
+	}
+}
+
 func TestEnviron(t *testing.T) {
 	base := []string{"PATH=/bin", "WW_FD_OLD=9", "LISTEN_FDS=1", "LISTEN_PID=4", "LISTEN_FDNAMES=x", "LISTEN_PIDFDID=77",
 		"LISTEN_FDSX=kept", "WW_FDX=kept", "HOME=/root"}

@@ -80,3 +80,28 @@ func IsEnvVar(kv string) bool {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+
+// ParseEnvVar reads one WW_FD_<NAME>=<fd> variable as a child finds it:
+// NAME spelt as EnvName spells it, so that a lookup through EnvName finds
+// it, and fd a plain decimal number from FirstFD on. It returns the name
+// in lower case. Its errors say what is wrong without quoting the
+// variable, which the caller does.
+func ParseEnvVar(key, value string) (name string, fd int, err error) {
+	suffix, ok := strings.CutPrefix(key, EnvPrefix)
+	if !ok {
+		return "", 0, fmt.Errorf("the name does not start with %s", EnvPrefix)
+	}
+	if err := ValidateName(suffix); err != nil {
+		return "", 0, err
+	}
+	if want := EnvName(suffix); want != key {
+		return "", 0, fmt.Errorf("name %q should be written %q", suffix, strings.TrimPrefix(want, EnvPrefix))
+	}
+	if fd, err = parseDecimal(value); err != nil {
+		return "", 0, fmt.Errorf("fd is %w", err)
+	}
+	if fd < FirstFD {
+		return "", 0, fmt.Errorf("fd %d is a standard stream, named fds start at %d", fd, FirstFD)
+	}
+	return strings.ToLower(suffix), fd, nil
+}

@@ -93,25 +93,13 @@ func receiveVars(environ []string) (map[string]string, []string, error) {
 	return vars, wwKeys, nil
 }
 
-// parseWW reads one WW_FD_<NAME>=<fd>. NAME must be spelt as EnvName
-// spells it, so that every lookup through EnvName can find it.
+// parseWW reads one WW_FD_<NAME>=<fd> (see ParseEnvVar).
 func parseWW(key, val string) (*receivedFD, error) {
 	origin := fmt.Sprintf("%s=%q", key, val)
-	suffix := strings.TrimPrefix(key, EnvPrefix)
-	if err := ValidateName(suffix); err != nil {
-		return nil, fmt.Errorf("%s: %w", origin, err)
-	}
-	if EnvName(suffix) != key {
-		return nil, fmt.Errorf("%s: name %q should be written %q", origin, suffix, strings.TrimPrefix(EnvName(suffix), EnvPrefix))
-	}
-	fd, err := parseDecimal(val)
+	name, fd, err := ParseEnvVar(key, val)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", origin, err)
 	}
-	if fd < FirstFD {
-		return nil, fmt.Errorf("%s: fd %d is a standard stream, named fds start at %d", origin, fd, FirstFD)
-	}
-	name := strings.ToLower(suffix)
 	return &receivedFD{fd: fd, name: name, key: key, origin: origin}, nil
 }
 

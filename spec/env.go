@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -150,31 +149,11 @@ func envKey(kv string) string {
 	return key
 }
 
-// checkFDVar checks one WW_FD_<NAME>=<fd> entry: the name as
-// fdmgr.EnvName writes it, the fd one a named fd can land at.
+// checkFDVar checks one WW_FD_<NAME>=<fd> entry as the child's side of
+// fdmgr reads it.
 func checkFDVar(key, value string) error {
-	name, ok := strings.CutPrefix(key, fdmgr.EnvPrefix)
-	if !ok {
-		return fmt.Errorf("variable %q does not start with %s", key, fdmgr.EnvPrefix)
-	}
-	if err := fdmgr.ValidateName(name); err != nil {
-		return fmt.Errorf("variable %q: %w", key, err)
-	}
-	if want := fdmgr.EnvName(name); key != want {
-		return fmt.Errorf("variable %q should be %q", key, want)
-	}
-	return checkFD(value)
-}
-
-// checkFD checks the fd a WW_FD_* variable points at.
-func checkFD(value string) error {
-	if !isDigits(value) {
-		return fmt.Errorf("fd %q is not a number", value)
-	}
-	if n, err := strconv.Atoi(value); err != nil || n < fdmgr.FirstFD {
-		return fmt.Errorf("fd %q is out of range: named fds start at %d", value, fdmgr.FirstFD)
-	}
-	return nil
+	_, _, err := fdmgr.ParseEnvVar(key, value)
+	return err
 }
 
 // checkListenVar checks one variable of systemd socket activation.
