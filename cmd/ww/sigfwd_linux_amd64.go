@@ -15,7 +15,9 @@ import (
 // millisecond on a virtual machine whose idle CPUs sleep: more than all
 // else ww adds to a run. Installing a handler is one system call.
 //
-// The handler and the starter share four words:
+// The handler and the starter share four words, package variables
+// because a signal handler reaches nothing else (a process has one
+// disposition per signal, so there is one set of them):
 //
 //	fwdState    0 before the child, 1 from the fork on, 2 when a signal
 //	            is ending ww, 3 once the child is gone
