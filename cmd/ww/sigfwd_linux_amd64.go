@@ -37,7 +37,8 @@ var (
 	fwdPending uint64
 	fwdPidfd   int64 = -1
 	fwdPid     int64
-	fwdFatal   uint64
+	fwdFatal   uint64          // the signals that end ww before the child
+	fwdSelf    int64           // ww's pid
 	fwdDefault kernelSigaction // SIG_DFL
 )
 
@@ -57,6 +58,7 @@ type kernelSigaction struct {
 }
 
 const (
+	saSiginfo  = 0x00000004
 	saRestorer = 0x04000000
 	saOnstack  = 0x08000000
 	saRestart  = 0x10000000
@@ -72,20 +74,33 @@ type rawForwarder struct{}
 // catchForChild starts catching the forwarded signals for a child that
 // ww forks and waits for, except those ww was started with ignored.
 func catchForChild() (childSignals, error) {
-	handler, restorer := sigForwardAddrs()
-	act := kernelSigaction{handler: handler, flags: saRestorer | saOnstack | saRestart, restorer: restorer}
 	var caught []unix.Signal
 	for _, s := range forwarded() {
-		sig := s.(unix.Signal)
-		if signal.Ignored(sig) {
-			continue
+		if !signal.Ignored(s) {
+			caught = append(caught, s.(unix.Signal))
 		}
-		caught = append(caught, sig)
-		act.mask |= 1 << (sig - 1)
+	}
+	// The Go runtime unblocks only the signals whose default ends the
+	// program; one of the others that ww was started with blocked would
+	// never reach the handler. os/signal unblocks it on a thread of its
+	// own.
+	var blocked unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &blocked); err != nil {
+		return nil, fmt.Errorf("read the signal mask: %w", err)
+	}
+	handler, restorer := sigForwardAddrs()
+	act := kernelSigaction{handler: handler, flags: saSiginfo | saRestorer | saOnstack | saRestart, restorer: restorer}
+	for _, sig := range caught {
+		bit := uint64(1) << (sig - 1)
+		if blocked.Val[0]&bit != 0 {
+			return catchSignals(false), nil
+		}
+		act.mask |= bit
 		if sig != unix.SIGWINCH {
 			fwdFatal |= 1 << sig
 		}
 	}
+	fwdSelf = int64(unix.Getpid())
 	for _, sig := range caught {
 		if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0); errno != 0 {
 			return nil, fmt.Errorf("catch %v: %w", unix.SignalName(sig), errno)
@@ -96,7 +111,8 @@ func catchForChild() (childSignals, error) {
 
 func (rawForwarder) start(fork func() (pid, pidfd int, err error)) error {
 	if !atomic.CompareAndSwapInt64(&fwdState, fwdBefore, fwdRunning) {
-		// A signal is ending ww: it only has to be taken.
+		// A signal is ending ww: it only has to be taken (the handler
+		// exits itself where the kernel would not let it end ww).
 		for {
 			unix.Pause()
 		}

@@ -2,22 +2,27 @@
 
 // The handler ww installs for the signals it forwards to a forked child
 // (see sigfwd_linux_amd64.go for the protocol). The kernel calls it with
-// the signal number in DI, on the thread's alternate signal stack; it
-// touches nothing of the Go runtime, only the fwd* words, and makes only
-// async-signal-safe system calls.
+// the signal number in DI and its siginfo in SI, on the thread's
+// alternate signal stack. It touches nothing of the Go runtime, only the
+// fwd* words, and makes only async-signal-safe system calls. The kernel
+// keeps every register but AX, CX and R11 across a system call.
 TEXT ·sigForward(SB),NOSPLIT|NOFRAME,$0-0
-	MOVQ	DI, R8			// R8: the signal, kept across system calls
+	MOVQ	DI, R8			// R8: the signal
+	MOVQ	SI, R12			// R12: its siginfo
 	MOVQ	$1, R9
 	MOVQ	R8, CX
 	SHLQ	CX, R9			// R9: its bit
 	MOVQ	·fwdState(SB), AX
 	CMPQ	AX, $0
 	JNE	child
-	// No child yet: a signal whose default is to end the process ends ww
-	// (SIGWINCH, which is ignored by default, is dropped), unless the fork
-	// has begun, which the compare-and-swap tells.
+
+before:
+	// No child: a signal whose default is to end the process ends ww
+	// (SIGWINCH, ignored by default, is dropped), unless the fork has
+	// begun, which the compare-and-swap from 0 tells.
 	TESTQ	R9, ·fwdFatal(SB)
 	JEQ	done
+	XORQ	AX, AX
 	MOVQ	$2, R10
 	LOCK
 	CMPXCHGQ	R10, ·fwdState(SB)
@@ -28,21 +33,45 @@ TEXT ·sigForward(SB),NOSPLIT|NOFRAME,$0-0
 	MOVQ	$8, R10
 	MOVQ	$13, AX
 	SYSCALL
-	MOVQ	$39, AX			// getpid()
-	SYSCALL
-	MOVQ	AX, DI			// kill(pid, sig): blocked on this thread until
-	MOVQ	R8, SI			// the handler returns, taken by another at once
-	MOVQ	$62, AX
+	MOVQ	·fwdSelf(SB), DI
+	CMPQ	DI, $1
+	JEQ	initExit
+	MOVQ	R8, SI			// kill(self, sig): blocked on this thread until
+	MOVQ	$62, AX			// the handler returns, taken by another at once
 	SYSCALL
 	RET
+initExit:
+	// The init of a pid namespace is not ended by a default action: it
+	// exits with the status a shell gives for the signal.
+	LEAQ	128(R8), DI		// exit_group(128+sig)
+	MOVQ	$231, AX
+	SYSCALL
+
 child:
 	CMPQ	AX, $1
 	JNE	done			// ww is ending, or its child is gone
+	// A signal ww sent itself is not the child's: the Go runtime sends
+	// SIGQUIT to its own threads when it crashes.
+	MOVLQSX	16(R12), AX		// si_pid
+	CMPQ	AX, ·fwdSelf(SB)
+	JEQ	done
 	LOCK
 	ORQ	R9, ·fwdPending(SB)
 	MOVQ	·fwdPid(SB), R10	// the pid is stored after the pidfd
 	CMPQ	R10, $0
-	JLE	done			// not started yet: the starter sends it
+	JGT	send
+	// Not started yet: the starter sends it once it has the pid, unless
+	// the fork failed and it went back to 0: then whichever of the two
+	// clears the mark ends ww with the signal.
+	MOVQ	·fwdState(SB), AX
+	CMPQ	AX, $0
+	JNE	done
+	LOCK
+	BTRQ	R8, ·fwdPending(SB)
+	JCC	done
+	JMP	before
+
+send:
 	MOVQ	·fwdPidfd(SB), DI
 	LOCK
 	BTRQ	R8, ·fwdPending(SB)

@@ -60,6 +60,36 @@ func TestRunForwardsSignals(t *testing.T) {
 	}
 }
 
+// TestRunForwardsSignalsBlockedAtStart starts ww with the forwarded
+// signals that the Go runtime leaves blocked (SIGUSR1, SIGUSR2, SIGWINCH)
+// blocked, as a program started from a thread that blocks them is: ww
+// must still receive each and pass it on.
+func TestRunForwardsSignalsBlockedAtStart(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH} {
+		t.Run(sig.String()+", delivered once", func(t *testing.T) {
+			cmd := exec.Command(probeBin, "blocked", "10,12,28", wwBin, "run", "--", probeBin, "signals", "1")
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			br := startSignalProbe(t, cmd, out)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			timer := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
+			defer timer.Stop()
+			rest, _ := io.ReadAll(br)
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("ww: %v (killed after 10 s: the signal never reached the child)", err)
+			}
+			r := parseReport(t, string(rest))
+			if !slices.Equal(r.Signals, []int{int(sig)}) {
+				t.Errorf("child got signals %v, want [%d] once", r.Signals, sig)
+			}
+		})
+	}
+}
+
 // TestRunTerminalSignalsOnce runs ww in the foreground of a pseudo
 // terminal: Ctrl-C and a window resize, which the terminal sends to its
 // whole foreground process group, must reach the child once.
@@ -122,7 +152,7 @@ func TestRunSignalDuringStart(t *testing.T) {
 	var died, forwarded int
 	for i := 0; i < 150; i++ {
 		marker := filepath.Join(dir, "started"+strconv.Itoa(i))
-		cmd := exec.Command(wwBin, "run", "--with-fd", "in=0", "--", "/bin/sh", "-c", `touch "$0"; exec sleep 30`, marker)
+		cmd := exec.Command(wwBin, "run", "--with-fd", "in=0", "--", "/bin/sh", "-c", `: > "$0"; exec sleep 30`, marker)
 		cmd.Env = cleanEnv()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

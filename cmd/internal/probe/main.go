@@ -12,6 +12,8 @@
 //	probe kill SIG       kill itself with signal number SIG
 //	probe signals N      print "ready", then count signals until N arrived
 //	                     and a quiet spell passed; print the report
+//	probe blocked N[,N]… PROGRAM [ARG…]
+//	                     exec PROGRAM with signals N… blocked
 package main
 
 import (
@@ -19,7 +21,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -61,6 +65,8 @@ func main() {
 		os.Exit(99)
 	case "signals":
 		r.Signals = countSignals(atoi(os.Args[2]))
+	case "blocked":
+		execBlocked(os.Args[2], os.Args[3:])
 	default:
 		fmt.Fprintf(os.Stderr, "probe: unknown mode %q\n", mode)
 		os.Exit(64)
@@ -140,4 +146,22 @@ func atoi(s string) int {
 		os.Exit(64)
 	}
 	return n
+}
+
+// execBlocked execs argv with the signals in list (numbers, comma
+// separated) blocked, as a program started from such a thread inherits
+// them.
+func execBlocked(list string, argv []string) {
+	var set uint64
+	for _, n := range strings.Split(list, ",") {
+		set |= 1 << (atoi(n) - 1)
+	}
+	runtime.LockOSThread()
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0); errno != 0 {
+		fmt.Fprintf(os.Stderr, "probe: block signals: %v\n", errno)
+		os.Exit(66)
+	}
+	err := syscall.Exec(argv[0], argv, os.Environ())
+	fmt.Fprintf(os.Stderr, "probe: exec %s: %v\n", argv[0], err)
+	os.Exit(66)
 }
