@@ -96,6 +96,11 @@ func (f *forwarder) deliver(sig syscall.Signal) {
 			}
 			return
 		}
+		if os.Getpid() == 1 {
+			// The init of a pid namespace is not ended by a default
+			// action: it exits with the status a shell gives the signal.
+			os.Exit(exitSignalsBase + int(sig))
+		}
 		signal.Reset(f.caught...)
 		unix.Kill(os.Getpid(), sig)
 	case childStarting:
