@@ -144,44 +144,58 @@ func TestRunAsInitSignalBeforeChild(t *testing.T) {
 	if err != nil {
 		t.Skip("needs unshare(1)")
 	}
-	dir := t.TempDir()
-	sock := stalledSocket(t, dir)
-	marker := filepath.Join(dir, "started")
-	cmd := exec.Command(unshare, "--pid", "--fork", "--kill-child", wwBin, "run",
-		"--with-fd", "db=unix:"+sock+"?timeout=20s", "--", "/bin/sh", "-c", `: > "$0"`, marker)
-	cmd.Env = cleanEnv()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	// ww is unshare's only child; wait until it waits to connect.
-	var ww int
-	children := fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid)
-	for i := 0; i < 200 && ww == 0; i++ {
-		b, _ := os.ReadFile(children)
-		ww, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		time.Sleep(10 * time.Millisecond)
-	}
-	if ww == 0 {
-		t.Fatalf("no ww under unshare (%s)", children)
-	}
-	time.Sleep(300 * time.Millisecond)
-	if err := syscall.Kill(ww, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGTERM) {
-			t.Errorf("ww as init: %v, want exit status 143", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("ww as init still runs 5 s after SIGTERM")
-	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Errorf("the child was started")
+	// With SIGUSR1 blocked at start, ww catches signals with os/signal
+	// instead of its own handler: both ways are checked.
+	for _, tc := range []struct {
+		name   string
+		prefix []string
+	}{
+		{"ww's own handler", nil},
+		{"os/signal", []string{probeBin, "blocked", "10"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sock := stalledSocket(t, dir)
+			marker := filepath.Join(dir, "started")
+			args := append([]string{"--pid", "--fork", "--kill-child"}, tc.prefix...)
+			args = append(args, wwBin, "run", "--with-fd", "db=unix:"+sock+"?timeout=20s",
+				"--", "/bin/sh", "-c", `: > "$0"`, marker)
+			cmd := exec.Command(unshare, args...)
+			cmd.Env = cleanEnv()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			// ww is unshare's only child; wait until it waits to connect.
+			var ww int
+			children := fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid)
+			for i := 0; i < 200 && ww == 0; i++ {
+				b, _ := os.ReadFile(children)
+				ww, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+				time.Sleep(10 * time.Millisecond)
+			}
+			if ww == 0 {
+				t.Fatalf("no ww under unshare (%s)", children)
+			}
+			time.Sleep(300 * time.Millisecond)
+			if err := syscall.Kill(ww, syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGTERM) {
+					t.Errorf("ww as init: %v, want exit status 143", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("ww as init still runs 5 s after SIGTERM")
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Errorf("the child was started")
+			}
+		})
 	}
 }
 
