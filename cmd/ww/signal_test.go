@@ -2,13 +2,9 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -140,52 +136,4 @@ func TestRunTerminalSignalsOnce(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestRunSignalDuringStart sends SIGTERM to ww at moments spread over its
-// start, the fork included. Each run must end one of two ways: ww ended
-// by SIGTERM before any child ran, or the child got the signal and ww
-// exited with its status. A signal lost between the two (the child
-// sleeping on) or a child left running while ww died are failures.
-func TestRunSignalDuringStart(t *testing.T) {
-	dir := t.TempDir()
-	var died, forwarded int
-	for i := 0; i < 150; i++ {
-		marker := filepath.Join(dir, "started"+strconv.Itoa(i))
-		cmd := exec.Command(wwBin, "run", "--with-fd", "in=0", "--", "/bin/sh", "-c", `: > "$0"; exec sleep 30`, marker)
-		cmd.Env = cleanEnv()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(i%60) * 50 * time.Microsecond)
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		var err error
-		select {
-		case err = <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Fatalf("run %d: ww still runs 10 s after SIGTERM: the signal was lost", i)
-		}
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			t.Fatalf("run %d: ww: %v, want ended by SIGTERM or exit status 143", i, err)
-		}
-		ws := ee.Sys().(syscall.WaitStatus)
-		_, statErr := os.Stat(marker)
-		switch {
-		case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
-			if statErr == nil {
-				t.Errorf("run %d: ww died of SIGTERM after its child had started", i)
-			}
-			died++
-		case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGTERM):
-			forwarded++
-		default:
-			t.Errorf("run %d: ww: %v, want ended by SIGTERM or exit status 143", i, err)
-		}
-	}
-	t.Logf("ended before the child: %d, forwarded to the child: %d", died, forwarded)
 }
