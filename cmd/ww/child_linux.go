@@ -60,8 +60,10 @@ const (
 )
 
 // catchSignals starts catching the forwarded signals, except those ww
-// was started with ignored: nohup's SIGHUP, or SIGINT and SIGQUIT for a
-// shell's background job, stay ignored in the child too. Enabling a
+// was started with ignored that the Go runtime lets it see: SIGHUP
+// (nohup) and SIGINT (a shell's background job) stay ignored in the
+// child too. The runtime takes over the others at start-up without
+// telling whether they were ignored, so those are caught. Enabling a
 // signal is a round trip to a runtime thread, a few tenths of a
 // millisecond for all of them, so it runs while ww parses and opens; the
 // catch is never undone, as ww exits when its child does.

@@ -72,7 +72,8 @@ func sigForwardAddrs() (handler, restorer uintptr)
 type rawForwarder struct{}
 
 // catchForChild starts catching the forwarded signals for a child that
-// ww forks and waits for, except those ww was started with ignored.
+// ww forks and waits for, except those ww was started with ignored (see
+// catchSignals).
 func catchForChild() (childSignals, error) {
 	var caught []unix.Signal
 	for _, s := range forwarded() {
@@ -80,10 +81,11 @@ func catchForChild() (childSignals, error) {
 			caught = append(caught, s.(unix.Signal))
 		}
 	}
-	// The Go runtime unblocks only the signals whose default ends the
-	// program; one of the others that ww was started with blocked would
-	// never reach the handler. os/signal unblocks it on a thread of its
-	// own.
+	// Every thread of the Go runtime starts from the signal mask ww was
+	// started with and unblocks only the signals whose default ends the
+	// program, so this thread's mask tells for all: a forwarded signal
+	// still blocked here would never reach the handler. os/signal
+	// unblocks it on a thread of its own.
 	var blocked unix.Sigset_t
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &blocked); err != nil {
 		return nil, fmt.Errorf("read the signal mask: %w", err)

@@ -51,10 +51,18 @@ child:
 	CMPQ	AX, $1
 	JNE	done			// ww is ending, or its child is gone
 	// A signal ww sent itself is not the child's: the Go runtime sends
-	// SIGQUIT to its own threads when it crashes.
+	// SIGQUIT to its own threads when it crashes. The sender is known for
+	// kill(2) and tgkill(2) only; other codes put something else there.
+	MOVL	8(R12), AX		// si_code
+	CMPL	AX, $0			// SI_USER
+	JEQ	sender
+	CMPL	AX, $-6			// SI_TKILL
+	JNE	mark
+sender:
 	MOVLQSX	16(R12), AX		// si_pid
 	CMPQ	AX, ·fwdSelf(SB)
 	JEQ	done
+mark:
 	LOCK
 	ORQ	R9, ·fwdPending(SB)
 	MOVQ	·fwdPid(SB), R10	// the pid is stored after the pidfd

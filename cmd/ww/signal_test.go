@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"io"
 	"os/exec"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/containerd/console"
 )
@@ -83,6 +85,38 @@ func TestRunForwardsSignalsBlockedAtStart(t *testing.T) {
 				t.Errorf("child got signals %v, want [%d] once", r.Signals, sig)
 			}
 		})
+	}
+}
+
+// TestRunForwardsQueuedSignal sends SIGUSR1 to ww with sigqueue(3),
+// whose siginfo carries whatever sender pid the caller writes: one that
+// claims to come from ww itself must still reach the child once (only a
+// signal ww really sent itself, as kill(2) and tgkill(2) say, is not the
+// child's).
+func TestRunForwardsQueuedSignal(t *testing.T) {
+	cmd := exec.Command(wwBin, "run", "--", probeBin, "signals", "1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := startSignalProbe(t, cmd, out)
+	var info [128]byte
+	binary.NativeEndian.PutUint32(info[0:], uint32(syscall.SIGUSR1))
+	binary.NativeEndian.PutUint32(info[8:], ^uint32(0)) // SI_QUEUE, -1
+	binary.NativeEndian.PutUint32(info[16:], uint32(cmd.Process.Pid))
+	if _, _, errno := syscall.Syscall(syscall.SYS_RT_SIGQUEUEINFO, uintptr(cmd.Process.Pid),
+		uintptr(syscall.SIGUSR1), uintptr(unsafe.Pointer(&info[0]))); errno != 0 {
+		t.Fatalf("rt_sigqueueinfo: %v", errno)
+	}
+	timer := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	rest, _ := io.ReadAll(br)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("ww: %v (killed after 10 s: the signal never reached the child)", err)
+	}
+	r := parseReport(t, string(rest))
+	if !slices.Equal(r.Signals, []int{int(syscall.SIGUSR1)}) {
+		t.Errorf("child got signals %v, want [%d] once", r.Signals, syscall.SIGUSR1)
 	}
 }
 
