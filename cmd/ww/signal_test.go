@@ -38,22 +38,7 @@ func TestRunForwardsSignals(t *testing.T) {
 		syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH} {
 		t.Run(sig.String()+", delivered once", func(t *testing.T) {
 			cmd := exec.Command(wwBin, "run", "--with-fd", "in=0", probeBin, "signals", "1")
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			br := startSignalProbe(t, cmd, out)
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			rest, _ := io.ReadAll(br)
-			if err := cmd.Wait(); err != nil {
-				t.Fatalf("ww: %v", err)
-			}
-			r := parseReport(t, string(rest))
-			if !slices.Equal(r.Signals, []int{int(sig)}) {
-				t.Errorf("child got signals %v, want [%d] once", r.Signals, sig)
-			}
+			checkForwardedOnce(t, cmd, sig, func(pid int) error { return syscall.Kill(pid, sig) })
 		})
 	}
 }
@@ -66,24 +51,7 @@ func TestRunForwardsSignalsBlockedAtStart(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH} {
 		t.Run(sig.String()+", delivered once", func(t *testing.T) {
 			cmd := exec.Command(probeBin, "blocked", "10,12,28", wwBin, "run", "--", probeBin, "signals", "1")
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			br := startSignalProbe(t, cmd, out)
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			timer := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
-			defer timer.Stop()
-			rest, _ := io.ReadAll(br)
-			if err := cmd.Wait(); err != nil {
-				t.Fatalf("ww: %v (killed after 10 s: the signal never reached the child)", err)
-			}
-			r := parseReport(t, string(rest))
-			if !slices.Equal(r.Signals, []int{int(sig)}) {
-				t.Errorf("child got signals %v, want [%d] once", r.Signals, sig)
-			}
+			checkForwardedOnce(t, cmd, sig, func(pid int) error { return syscall.Kill(pid, sig) })
 		})
 	}
 }
@@ -95,28 +63,42 @@ func TestRunForwardsSignalsBlockedAtStart(t *testing.T) {
 // child's).
 func TestRunForwardsQueuedSignal(t *testing.T) {
 	cmd := exec.Command(wwBin, "run", "--", probeBin, "signals", "1")
+	checkForwardedOnce(t, cmd, syscall.SIGUSR1, func(pid int) error {
+		var info [128]byte
+		binary.NativeEndian.PutUint32(info[0:], uint32(syscall.SIGUSR1))
+		binary.NativeEndian.PutUint32(info[8:], ^uint32(0)) // SI_QUEUE, -1
+		binary.NativeEndian.PutUint32(info[16:], uint32(pid))
+		_, _, errno := syscall.Syscall(syscall.SYS_RT_SIGQUEUEINFO, uintptr(pid),
+			uintptr(syscall.SIGUSR1), uintptr(unsafe.Pointer(&info[0])))
+		if errno != 0 {
+			return errno
+		}
+		return nil
+	})
+}
+
+// checkForwardedOnce starts cmd, ww running the probe in "signals 1"
+// mode, has send signal ww's pid once the probe listens, and checks that
+// the child got sig exactly once.
+func checkForwardedOnce(t *testing.T, cmd *exec.Cmd, sig syscall.Signal, send func(pid int) error) {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	br := startSignalProbe(t, cmd, out)
-	var info [128]byte
-	binary.NativeEndian.PutUint32(info[0:], uint32(syscall.SIGUSR1))
-	binary.NativeEndian.PutUint32(info[8:], ^uint32(0)) // SI_QUEUE, -1
-	binary.NativeEndian.PutUint32(info[16:], uint32(cmd.Process.Pid))
-	if _, _, errno := syscall.Syscall(syscall.SYS_RT_SIGQUEUEINFO, uintptr(cmd.Process.Pid),
-		uintptr(syscall.SIGUSR1), uintptr(unsafe.Pointer(&info[0]))); errno != 0 {
-		t.Fatalf("rt_sigqueueinfo: %v", errno)
+	if err := send(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
 	}
 	timer := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
 	defer timer.Stop()
 	rest, _ := io.ReadAll(br)
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("ww: %v (killed after 10 s: the signal never reached the child)", err)
+		t.Fatalf("ww: %v (killed after 10 s means the signal never reached the child)", err)
 	}
 	r := parseReport(t, string(rest))
-	if !slices.Equal(r.Signals, []int{int(syscall.SIGUSR1)}) {
-		t.Errorf("child got signals %v, want [%d] once", r.Signals, syscall.SIGUSR1)
+	if !slices.Equal(r.Signals, []int{int(sig)}) {
+		t.Errorf("child got signals %v, want [%d] once", r.Signals, sig)
 	}
 }
 
