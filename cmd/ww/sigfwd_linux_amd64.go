@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/bits"
 	"os/signal"
 	"sync/atomic"
 	"unsafe"
@@ -24,6 +25,9 @@ import (
 //	fwdPending  signals (bit 1<<N) that came from the fork on and are
 //	            not yet sent
 //	fwdPidfd    the child's pidfd, then fwdPid its pid, once it exists
+//
+// and two that are set before the handler is installed and only read
+// after: fwdFatal and fwdSelf.
 //
 // Before the child, a signal ends ww as it would without ww (the handler
 // resets it to the default and sends it again), except SIGWINCH, whose
@@ -144,11 +148,4 @@ func (rawForwarder) start(fork func() (pid, pidfd int, err error)) error {
 func (rawForwarder) stop() { atomic.StoreInt64(&fwdState, fwdDone) }
 
 // lowestSignal is the signal of the lowest bit set in sigs.
-func lowestSignal(sigs uint64) unix.Signal {
-	n := 0
-	for sigs&1 == 0 {
-		sigs >>= 1
-		n++
-	}
-	return unix.Signal(n)
-}
+func lowestSignal(sigs uint64) unix.Signal { return unix.Signal(bits.TrailingZeros64(sigs)) }
