@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 
@@ -266,12 +267,22 @@ func wait(pid, tty int) error {
 			return exitStatus(ws)
 		}
 		takeTerminal(tty)
-		unix.Kill(os.Getpid(), unix.SIGSTOP)
+		stopSelf()
 		if fg, err := unix.IoctlGetInt(tty, unix.TIOCGPGRP); err == nil && fg == unix.Getpgrp() {
 			giveTerminal(tty, pid)
 		}
 		unix.Kill(-pid, unix.SIGCONT)
 	}
+}
+
+// stopSelf stops ww (its whole process) and returns once it has been
+// continued. The signal goes to the calling thread: one sent to the
+// process could be taken by another thread while this one ran on for a
+// moment, and read the terminal's owner before the stop instead of after.
+func stopSelf() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGSTOP)
 }
 
 // wait4 waits for pid (-1: any child) to change state, through EINTR,

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containerd/console"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,6 +20,73 @@ import (
 // its prompt back, fg must continue it, and a Ctrl-C after that must
 // reach the child once.
 func TestRunJobControl(t *testing.T) {
+	sh := startShell(t)
+	send, await, pty := sh.send, sh.await, sh.pty
+	send(wwBin + " run " + probeBin + " signals 1\n")
+	await("ready")
+	send("\x1a") // Ctrl-Z
+	await("Stopped")
+	send("fg\n")
+	// Wait until the shell has handed the terminal over (to ww, which
+	// hands it to the child): a Ctrl-C before that is the shell's.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fg, err := unix.IoctlGetInt(int(pty.Fd()), unix.TIOCGPGRP)
+		if err == nil && fg != sh.pid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the shell kept the terminal after fg: %q", sh.seen.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	send("\x03") // Ctrl-C
+	line := await(`"signals"`)
+	r := parseReport(t, line[strings.Index(line, "{"):])
+	if !slices.Equal(r.Signals, []int{int(syscall.SIGINT)}) {
+		t.Errorf("child got signals %v after Ctrl-Z, fg, Ctrl-C; want [2] once", r.Signals)
+	}
+	send("echo status=$?\n")
+	await("status=0")
+	send("exit\n")
+}
+
+// TestRunJobControlTerminalInput stops and continues, three times, a
+// child that reads the terminal: after each fg the child must own the
+// terminal again (not be stopped by SIGTTIN), and the line typed last
+// must reach it.
+func TestRunJobControlTerminalInput(t *testing.T) {
+	sh := startShell(t)
+	sh.send(wwBin + " run -- /bin/sh -c 'echo reading; read x; echo got-$x'\n")
+	sh.await("reading")
+	for i := 0; i < 3; i++ {
+		time.Sleep(50 * time.Millisecond) // the child waits in read
+		sh.send("\x1a")                   // Ctrl-Z
+		sh.await("Stopped")
+		sh.send("fg\n")
+		sh.await("/bin/sh -c") // bash names the job it continues
+	}
+	time.Sleep(50 * time.Millisecond)
+	sh.send("hello\n")
+	sh.await("got-hello")
+	sh.send("echo status=$?\n")
+	sh.await("status=0")
+	sh.send("exit\n")
+}
+
+// shell is an interactive bash on a pseudo terminal.
+type shell struct {
+	pty   console.Console
+	pid   int
+	seen  *strings.Builder
+	send  func(string)
+	await func(string) string
+}
+
+// startShell starts an interactive bash on a new pseudo terminal; send
+// types into it, await waits (10 s at most) for a line with the text.
+func startShell(t *testing.T) *shell {
+	t.Helper()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("needs bash")
@@ -32,7 +100,7 @@ func TestRunJobControl(t *testing.T) {
 	slave.Close()
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 
-	var seen strings.Builder
+	seen := new(strings.Builder)
 	lines := make(chan string, 64)
 	go func() {
 		br := bufio.NewReader(pty)
@@ -69,33 +137,7 @@ func TestRunJobControl(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	send(wwBin + " run " + probeBin + " signals 1\n")
-	await("ready")
-	send("\x1a") // Ctrl-Z
-	await("Stopped")
-	send("fg\n")
-	// Wait until the shell has handed the terminal over (to ww, which
-	// hands it to the child): a Ctrl-C before that is the shell's.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		fg, err := unix.IoctlGetInt(int(pty.Fd()), unix.TIOCGPGRP)
-		if err == nil && fg != cmd.Process.Pid {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the shell kept the terminal after fg: %q", seen.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	send("\x03") // Ctrl-C
-	line := await(`"signals"`)
-	r := parseReport(t, line[strings.Index(line, "{"):])
-	if !slices.Equal(r.Signals, []int{int(syscall.SIGINT)}) {
-		t.Errorf("child got signals %v after Ctrl-Z, fg, Ctrl-C; want [2] once", r.Signals)
-	}
-	send("echo status=$?\n")
-	await("status=0")
-	send("exit\n")
+	return &shell{pty: pty, pid: cmd.Process.Pid, seen: seen, send: send, await: await}
 }
 
 // TestRunKeepsIgnoredSignals runs ww as nohup does, with SIGHUP ignored:
