@@ -3,6 +3,7 @@ package fdmgr
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"golang.org/x/sys/unix"
 )
@@ -120,4 +121,19 @@ func inheritable(fd int) (bool, error) {
 		return false, checkOpen(fd)
 	}
 	return flags&unix.FD_CLOEXEC == 0, nil
+}
+
+// borrowBelow is the lowest source fd number that Borrow still
+// duplicates, for n requests. syscall.ForkExec's child places the fds it
+// is given by moving its error pipe, and each fd that sits below its
+// target, above the highest fd number it is given; every number it uses
+// must stay below the fd limit (RLIMIT_NOFILE), or the fork fails with
+// EBADF. A copy, at the lowest free number, leaves the room.
+func borrowBelow(n int) int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	// The pipe, and at most FirstFD+n moves, above the highest source.
+	return int(lim.Cur) - (FirstFD + n + 2)
 }

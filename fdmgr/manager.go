@@ -48,7 +48,9 @@ type FDManager struct {
 	// starts the child with fork and places the fds there (as
 	// syscall.ForkExec does, duplicating them in the child), and it saves
 	// a duplicate per fd in this process, where growing the fd table of
-	// a multi-threaded program waits for an RCU grace period.
+	// a multi-threaded program waits for an RCU grace period. A source
+	// too near the fd limit for the fork to place the fds (see
+	// borrowBelow) is still duplicated, to a low number.
 	Borrow bool
 
 	requests []Request
@@ -168,11 +170,15 @@ func (m *FDManager) PrepareFDs() error {
 	first := m.first()
 	fds := make([]FD, 0, len(m.requests))
 	checked := len(m.inheritable) == len(m.requests)
+	borrow := 0 // sources below this fd number are borrowed
+	if m.Borrow {
+		borrow = borrowBelow(len(m.requests))
+	}
 	for i, k := range order(m.requests, m.envs) {
 		r := m.requests[k]
 		fd := FD{Request: r, Target: first + i}
 		var err error
-		if m.Borrow && r.Source.IsFD() {
+		if r.Source.IsFD() && r.Source.FD < borrow {
 			fd.Dup, fd.borrowed = r.Source.FD, true
 			if checked {
 				fd.inherited = m.inheritable[k]

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"maps"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -105,6 +107,39 @@ func TestRunIsolatesUnnamedFDs(t *testing.T) {
 	}
 	r := parseReport(t, res.stdout)
 	assertChildFDs(t, r, map[int]string{3: "f3"})
+}
+
+// TestRunSourceAtFDLimit hands ww a source at the last fd number its
+// limit allows (ulimit -n 64, fd 63): the child must get it at 3 like any
+// other. The fork places fds above the highest one it is given, so ww
+// copies such a source lower down first.
+func TestRunSourceAtFDLimit(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("needs bash")
+	}
+	cmd := exec.Command(bash, "-c", `ulimit -n 64 && exec 63<"$0" && exec "$1" run --with-fd top=63 -- "$2"`,
+		"/etc/hostname", wwBin, probeBin)
+	cmd.Env = cleanEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("ww: %v: %s", err, stderr)
+	}
+	r := parseReport(t, string(out))
+	if got, want := r.wwVars(), []string{"WW_FD_TOP=3"}; !slices.Equal(got, want) {
+		t.Errorf("WW_FD_* = %q, want %q", got, want)
+	}
+	if r.FDs[3] != "/etc/hostname" {
+		t.Errorf("child fd 3 is %q, want /etc/hostname", r.FDs[3])
+	}
+	if len(r.FDs) != 4 {
+		t.Errorf("child fds %v, want 0..3", r.FDs)
+	}
 }
 
 // TestRunEnvironment checks that the child inherits ww's environment
