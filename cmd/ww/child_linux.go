@@ -191,7 +191,7 @@ func (f *forwarder) stop() {
 // as Ctrl-C reaches the child once, from the terminal, and never through
 // ww; any signal ww does receive came from kill(2) and is forwarded.
 func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs childSignals) error {
-	files, cloexecFrom := m.ChildFiles([3]uintptr{stdStream(0), stdStream(1), stdStream(2)})
+	files, cloexecFrom := m.ChildFiles(stdio())
 	// Nothing ww inherited or opened may reach the child except the
 	// named fds, which it gets at their targets without close-on-exec.
 	if err := fdmgr.CloseOnExecFrom(cloexecFrom); err != nil {
@@ -232,14 +232,10 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs chil
 	return err
 }
 
-// stdStream returns fd i for the child, or -1 (closed) when ww itself
-// has no fd i open.
-func stdStream(i int) uintptr {
-	if _, err := unix.FcntlInt(uintptr(i), unix.F_GETFD, 0); err != nil {
-		return ^uintptr(0)
-	}
-	return uintptr(i)
-}
+// stdio is the child's standard streams: ww's own. The Go runtime opens
+// /dev/null at 0, 1 or 2 before ww runs when ww was started with one
+// closed, so all three are always there to pass on.
+func stdio() [3]uintptr { return [3]uintptr{0, 1, 2} }
 
 func startError(path string, err error) error {
 	code := exitCannotExec

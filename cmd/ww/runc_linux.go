@@ -42,7 +42,8 @@ func (o createOpts) args() []string {
 func (r lowerRuntime) create(id string, o createOpts) error {
 	argv := append([]string{r.path}, r.global...)
 	argv = append(append(append(argv, "create"), o.args()...), id)
-	files := append([]uintptr{stdStream(0), stdStream(1), stdStream(2)}, o.files...)
+	std := stdio()
+	files := append(std[:], o.files...)
 	pid, err := syscall.ForkExec(r.path, argv, &syscall.ProcAttr{Env: os.Environ(), Files: files})
 	if err != nil {
 		return fmt.Errorf("start %s create: %w", r.path, err)
