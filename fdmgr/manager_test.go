@@ -40,6 +40,8 @@ func TestParseFDFlag(t *testing.T) {
 		{"digit first, error", []string{"1db=3"}, nil, `"1db=3": name "1db" must start with a letter`},
 		{"underscore first, error", []string{"_db=3"}, nil, `name "_db" must start with a letter`},
 		{"dot in name, error", []string{"d.b=3"}, nil, `"d.b=3": name "d.b" has character '.'`},
+		{"accented letter in name, error", []string{"aé=3"}, nil, `"aé=3": name "aé" has character 'é'`},
+		{"byte that is no UTF-8 in name, error", []string{"d\xffb=3"}, nil, `"d\xffb=3": name "d\xffb" has character "\xff"`},
 		{"64-character name, error", []string{strings.Repeat("a", 64) + "=1"}, nil, "is longer than 63 characters"},
 		{"same name twice, error", []string{"db=3", "db=4"}, nil, `"db=4": name "db" is given twice`},
 		{"names equal by case, error", []string{"db=3", "Db=4"}, nil, `"Db=4": name "Db" is the same as "db" (both are WW_FD_DB)`},

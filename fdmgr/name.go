@@ -35,10 +35,20 @@ func ValidateName(name string) error {
 		case i == 0:
 			return fmt.Errorf("name %q must start with a letter", name)
 		default:
-			return fmt.Errorf("name %q has character %q: only letters, digits, '_' and '-' are allowed", name, c)
+			return fmt.Errorf("name %q has character %s: only letters, digits, '_' and '-' are allowed", name, quoteCharAt(name, i))
 		}
 	}
 	return nil
+}
+
+// quoteCharAt quotes the character at byte i of s: a whole UTF-8
+// sequence as one rune, a byte that starts none as that byte.
+func quoteCharAt(s string, i int) string {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && size <= 1 {
+		return fmt.Sprintf("%q", s[i:i+1])
+	}
+	return fmt.Sprintf("%q", r)
 }
 
 // EnvName is the variable that carries name's fd number: the name
