@@ -16,9 +16,10 @@ type Request struct {
 
 // FD is a request that has been prepared: its duplicate is open in this
 // process with close-on-exec set, and Target is where it lands in the
-// child.
+// child. The Request is the manager's own, shared rather than copied: a
+// run that hands over a thousand fds keeps a thousand small FDs.
 type FD struct {
-	Request
+	*Request
 	// Target is the fd number the child sees.
 	Target int
 	// Dup is this process's copy, owned by the FDManager; with Borrow,
@@ -175,7 +176,7 @@ func (m *FDManager) PrepareFDs() error {
 		borrow = borrowBelow(len(m.requests))
 	}
 	for i, k := range order(m.requests, m.envs) {
-		r := m.requests[k]
+		r := &m.requests[k]
 		fd := FD{Request: r, Target: first + i}
 		var err error
 		if r.Source.IsFD() && r.Source.FD < borrow {
@@ -190,7 +191,7 @@ func (m *FDManager) PrepareFDs() error {
 		}
 		if err != nil {
 			closeAll(fds)
-			return &OpenError{Request: r, Err: err}
+			return &OpenError{Request: *r, Err: err}
 		}
 		fds = append(fds, fd)
 	}
