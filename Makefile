@@ -36,13 +36,18 @@ demo: build
 	@bash cmd/ww/testdata/demo.sh $(BIN)/ww
 
 # Times whole runs of ww against a minimal Go launcher, and with 1000
-# named fds against 1, and prints medians and ratios with their targets
-# (a report: a missed target does not fail). Flags for the driver go in
-# BENCHFLAGS, e.g. BENCHFLAGS='-rounds 3 -runs 50'; see bin/ww-bench -help.
+# named fds against 1; then, as root with runc, ww runtime against a Go
+# program that only execs runc, for run and for a pass-through call; and
+# prints medians and ratios with their targets (a report: a missed target
+# does not fail). Flags for the driver go in BENCHFLAGS, e.g.
+# BENCHFLAGS='-rounds 3 -runs 50'; see bin/ww-bench -help.
 bench: build
 	$(GO) build -o $(BIN)/ww-bench ./cmd/ww-bench
 	$(GO) build -o $(BIN)/ww-bench-launcher ./cmd/ww-bench/launcher
-	$(BIN)/ww-bench -ww $(BIN)/ww -launcher $(BIN)/ww-bench-launcher $(BENCHFLAGS)
+	$(GO) build -o $(BIN)/ww-bench-execrunc ./cmd/ww-bench/execrunc
+	$(GO) build -o $(BIN)/ww-bench-nop ./cmd/ww-bench/nop
+	$(BIN)/ww-bench -ww $(BIN)/ww -launcher $(BIN)/ww-bench-launcher \
+		-execrunc $(BIN)/ww-bench-execrunc -nop $(BIN)/ww-bench-nop $(BENCHFLAGS)
 
 install: build
 	install -m 0755 $(BIN)/ww /usr/local/bin/ww

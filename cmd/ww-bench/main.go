@@ -45,7 +45,11 @@ func exitCode(err error, stderr io.Writer) int {
 type options struct {
 	plan
 	ww, launcher, trueBin, socketActivate string
-	only                                  *regexp.Regexp
+	// The container ratios: the runtime, the two programs the driver
+	// builds for them, and their own rounds and runs.
+	runc, execRunc, nop            string
+	containerRounds, containerRuns int
+	only                           *regexp.Regexp
 }
 
 const usageText = `usage: ww-bench [flags]
@@ -65,14 +69,28 @@ ratios of medians with their targets:
 and, reported only: launcher / true (Go's start-up), true 1000 fds / true
 (what handing 1000 fds costs the kernel and the driver) and ww 100 fds / ww 1 fd.
 
+Then, as root and with runc, containers whose process exits at once (nop),
+with fewer runs as each takes milliseconds:
+
+  ww runtime run / execrunc run      runc run of a container through ww
+                                     runtime, with two fds its annotations
+                                     ask for, against execrunc, a Go program
+                                     that only execs runc (target ≤ 1.03)
+  ww runtime state / execrunc state  a call ww runtime passes through, the
+                                     same way (target ≤ 1.05)
+
+and, reported only, execrunc against runc itself for both. The bundles'
+config.json files are on /dev/shm when it is a tmpfs, as container engines
+keep theirs under /run.
+
 The socket-activation ratio is skipped, with a note, when ww run --systemd
 fails once or systemd-socket-activate is missing. systemd-socket-activate
 takes no port 0 and starts its program only after a first connection: the
 driver gives it a port that was free at start and connects to it once per
 run, which its time includes.
 
-Without -ww and -launcher it builds both with go build (run it inside the
-module). A missed target is reported, not an error; a measured command that
+Without -ww, -launcher, -execrunc and -nop it builds them with go build
+(run it inside the module). A missed target is reported, not an error; a measured command that
 fails is an error (status 1). The fds a case hands over are opened before and
 closed after each run, outside the time, so that the other cases do not pay
 for them. Before the first run, the page cache of every program a case starts
@@ -96,6 +114,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.launcher, "launcher", "", "path of the launcher binary (built if empty)")
 	fs.StringVar(&o.trueBin, "true", "/bin/true", "path of the program every case starts")
 	fs.StringVar(&o.socketActivate, "socket-activate", "/usr/bin/systemd-socket-activate", "path of systemd-socket-activate")
+	fs.StringVar(&o.runc, "runc", "runc", "OCI runtime of the container ratios, a path or a name in PATH")
+	fs.StringVar(&o.execRunc, "execrunc", "", "path of the execrunc binary (built if empty)")
+	fs.StringVar(&o.nop, "nop", "", "path of the nop binary, the containers' process (built if empty)")
+	fs.IntVar(&o.containerRounds, "container-rounds", 4, "rounds of the container ratios")
+	fs.IntVar(&o.containerRuns, "container-runs", 5, "runs of each container case per round")
 	fs.IntVar(&o.rounds, "rounds", 7, "rounds; each runs every case -runs times")
 	fs.IntVar(&o.runs, "runs", 200, "runs of each case per round")
 	fs.IntVar(&o.warmup, "warmup", 20, "untimed runs of each case first")
@@ -115,8 +138,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageErrorf("-runs %d: must be at least 1", o.runs)
 	case o.warmup < 0:
 		return o, usageErrorf("-warmup %d: must not be negative", o.warmup)
-	case (o.ww == "") != (o.launcher == ""):
-		return o, usageErrorf("-ww and -launcher go together: give both or neither")
+	case o.containerRounds < 1:
+		return o, usageErrorf("-container-rounds %d: must be at least 1", o.containerRounds)
+	case o.containerRuns < 1:
+		return o, usageErrorf("-container-runs %d: must be at least 1", o.containerRuns)
+	case (o.ww == "") != (o.launcher == "") || (o.ww == "") != (o.execRunc == "") || (o.ww == "") != (o.nop == ""):
+		return o, usageErrorf("-ww, -launcher, -execrunc and -nop go together: give all or none")
 	}
 	re, err := regexp.Compile(only)
 	if err != nil {
@@ -140,7 +167,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		if o.ww, o.launcher, err = buildTools(dir, stderr); err != nil {
+		if o.ww, o.launcher, o.execRunc, o.nop, err = buildTools(dir, stderr); err != nil {
 			return err
 		}
 	}
@@ -152,7 +179,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 		ww: o.ww, launcher: o.launcher, trueBin: o.trueBin,
 		socketActivate: o.socketActivate, activatePort: port,
 	})
-	return bench(o, cases, selected(comparisons, o.only), stdout, stderr)
+	hostRatios := selected(comparisons, o.only)
+	containerRatios := selected(containerComparisons(), o.only)
+	if len(hostRatios)+len(containerRatios) == 0 {
+		return usageErrorf("-run %q: matches no ratio", o.only)
+	}
+	if len(hostRatios) > 0 {
+		if err := bench(o, cases, hostRatios, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if len(containerRatios) > 0 {
+		return benchContainers(o, containerRatios, stdout, stderr)
+	}
+	return nil
 }
 
 // selected returns the comparisons whose name matches re.

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/spec"
+)
+
+// containerTools are what the container cases start besides ww.
+type containerTools struct {
+	runc, execRunc, nop string
+}
+
+// containers is what the container cases share: a root file system that
+// holds nop, one bundle per case (ww runtime edits its own config.json,
+// which must not reach the others), a state root for runc, and one
+// created container that the pass-through cases ask about.
+type containers struct {
+	dirs    []string // removed by close
+	runc    string
+	root    string
+	bundles map[string]string // by case name
+	stateID string
+}
+
+// Container case names, and the bundle of the created container.
+const (
+	runcRun     = "runc run"
+	execRuncRun = "execrunc run"
+	wwRun       = "ww runtime run"
+	runcState   = "runc state"
+	execState   = "execrunc state"
+	wwState     = "ww runtime state"
+	stateBundle = "created"
+)
+
+// wwAnnotations are the two fds that ww runtime run adds to its container.
+var wwAnnotations = map[string]string{
+	"fd.ww.dev/conf": "file:/etc/hostname",
+	"fd.ww.dev/out":  "file:/dev/null?mode=w",
+}
+
+// setUpContainers makes the root file system, the bundles and the created
+// container. The bundles go to /dev/shm when it is a tmpfs, as a
+// container engine keeps its bundles under /run: config.json is then
+// written where an fsync costs nothing, as it is for real.
+func setUpContainers(t containerTools) (c *containers, err error) {
+	c = &containers{runc: t.runc, bundles: make(map[string]string)}
+	defer func() {
+		if err != nil {
+			c.close()
+		}
+	}()
+	base, err := os.MkdirTemp("", "ww-bench-containers-")
+	if err != nil {
+		return c, err
+	}
+	c.dirs = append(c.dirs, base)
+	bundleBase := base
+	var fs unix.Statfs_t
+	if unix.Statfs("/dev/shm", &fs) == nil && fs.Type == unix.TMPFS_MAGIC {
+		if bundleBase, err = os.MkdirTemp("/dev/shm", "ww-bench-bundles-"); err != nil {
+			return c, err
+		}
+		c.dirs = append(c.dirs, bundleBase)
+	}
+	rootfs := filepath.Join(base, "rootfs")
+	if err := os.Mkdir(rootfs, 0o755); err != nil {
+		return c, err
+	}
+	if err := copyFile(t.nop, filepath.Join(rootfs, "nop"), 0o755); err != nil {
+		return c, err
+	}
+	c.root = filepath.Join(bundleBase, "state")
+	for _, name := range []string{runcRun, execRuncRun, wwRun, stateBundle} {
+		dir := filepath.Join(bundleBase, strconv.Itoa(len(c.bundles)))
+		var annotations map[string]string
+		if name == wwRun {
+			annotations = wwAnnotations
+		}
+		if err := writeBundle(t.runc, dir, rootfs, annotations); err != nil {
+			return c, err
+		}
+		c.bundles[name] = dir
+	}
+	// The created container's process keeps runc's stdout and stderr open:
+	// they go to a file, not to a pipe that would never reach its end.
+	log, err := os.Create(filepath.Join(base, "create.log"))
+	if err != nil {
+		return c, err
+	}
+	defer log.Close()
+	c.stateID = fmt.Sprintf("ww-bench-%d-created", os.Getpid())
+	cmd := exec.Command(t.runc, "--root", c.root, "create", "--bundle", c.bundles[stateBundle], c.stateID)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		c.stateID = ""
+		out, _ := os.ReadFile(log.Name())
+		return c, fmt.Errorf("runc create: %w: %s", err, trimOutput(out))
+	}
+	return c, nil
+}
+
+// writeBundle makes a bundle in dir whose container runs /nop from
+// rootfs: runc's default config, without a terminal, with annotations.
+func writeBundle(runc, dir, rootfs string, annotations map[string]string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	if out, err := exec.Command(runc, "spec", "--bundle", dir).CombinedOutput(); err != nil {
+		return fmt.Errorf("runc spec: %w: %s", err, trimOutput(out))
+	}
+	cfg, err := spec.Load(dir)
+	if err != nil {
+		return err
+	}
+	s := cfg.Spec
+	if s.Process == nil {
+		return fmt.Errorf("%s: runc spec wrote no process", cfg.Path())
+	}
+	s.Process.Terminal = false
+	s.Process.Args = []string{"/nop"}
+	s.Root = &specs.Root{Path: rootfs, Readonly: true}
+	s.Annotations = annotations
+	return cfg.Save()
+}
+
+// close deletes the created container and every folder.
+func (c *containers) close() {
+	if c.stateID != "" {
+		exec.Command(c.runc, "--root", c.root, "delete", "--force", c.stateID).Run()
+	}
+	for _, d := range c.dirs {
+		os.RemoveAll(d)
+	}
+}
+
+func copyFile(from, to string, mode os.FileMode) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// containerComparisons are the container ratios: run and a pass-through
+// call (state), each through ww runtime against the floor of any Go
+// wrapper (execrunc), and the floor against runc itself.
+func containerComparisons() []comparison {
+	return []comparison{
+		{name: "execrunc run / runc run", num: execRuncRun, den: runcRun},
+		{name: "ww runtime run / execrunc run", num: wwRun, den: execRuncRun, target: 1.03},
+		{name: "execrunc state / runc state", num: execState, den: runcState},
+		{name: "ww runtime state / execrunc state", num: wwState, den: execState, target: 1.05},
+	}
+}
+
+// containerCases returns the cases of containerComparisons. runc run
+// deletes its container when the process exits, so each run case reuses
+// one container id of its own.
+func containerCases(ww string, t containerTools, c *containers) []benchCase {
+	global := []string{"--root", c.root}
+	run := func(name string, n int) []string {
+		id := fmt.Sprintf("ww-bench-%d-%d", os.Getpid(), n)
+		return append(slices.Clone(global), "run", "--bundle", c.bundles[name], id)
+	}
+	state := append(slices.Clone(global), "state", c.stateID)
+	return []benchCase{
+		{name: runcRun, argv: append([]string{t.runc}, run(runcRun, 1)...)},
+		{name: execRuncRun, argv: append([]string{t.execRunc, t.runc}, run(execRuncRun, 2)...)},
+		{name: wwRun, argv: append([]string{ww, "runtime"}, run(wwRun, 3)...)},
+		{name: runcState, argv: append([]string{t.runc}, state...)},
+		{name: execState, argv: append([]string{t.execRunc, t.runc}, state...)},
+		{name: wwState, argv: append([]string{ww, "runtime"}, state...)},
+	}
+}
+
+// benchContainers sets up the containers, times the cases that
+// comparisons use and prints their report; without root or runc it
+// prints why it skips them.
+func benchContainers(o options, comparisons []comparison, stdout, stderr io.Writer) error {
+	why := ""
+	runc, err := exec.LookPath(o.runc)
+	switch {
+	case os.Geteuid() != 0:
+		why = "they need root"
+	case err != nil:
+		why = fmt.Sprintf("no runtime %q: %v", o.runc, err)
+	}
+	if why != "" {
+		fmt.Fprintf(stdout, "\nskipped the container ratios: %s\n", why)
+		return nil
+	}
+	t := containerTools{runc: runc, execRunc: o.execRunc, nop: o.nop}
+	c, err := setUpContainers(t)
+	if err != nil {
+		return fmt.Errorf("set up the containers: %w", err)
+	}
+	defer c.close()
+	// Interrupted, the driver still deletes the created container.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		if sig, ok := <-sigs; ok {
+			c.close()
+			fmt.Fprintf(stderr, "ww-bench: %v: containers deleted\n", sig)
+			os.Exit(128 + int(sig.(unix.Signal)))
+		}
+	}()
+	fmt.Fprintln(stdout)
+	p := o
+	p.plan = plan{rounds: o.containerRounds, runs: o.containerRuns, warmup: 2}
+	return bench(p, containerCases(o.ww, t, c), comparisons, stdout, stderr)
+}

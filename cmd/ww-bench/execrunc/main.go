@@ -1,0 +1,28 @@
+// The same directives as cmd/ww/main.go, so that both pay the same Go
+// runtime start-up and the comparison measures only what ww adds.
+
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
+// Command execrunc is the floor of any Go wrapper of an OCI runtime: it
+// replaces itself with the runtime named by its first argument, given
+// the rest, and does nothing else. ww-bench compares ww runtime with it.
+//
+//	execrunc RUNTIME [ARG...]
+package main
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: execrunc RUNTIME [ARG...]")
+		os.Exit(2)
+	}
+	err := syscall.Exec(os.Args[1], os.Args[1:], os.Environ())
+	fmt.Fprintf(os.Stderr, "execrunc: %s: %v\n", os.Args[1], err)
+	os.Exit(126)
+}
