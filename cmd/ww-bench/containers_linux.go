@@ -45,9 +45,11 @@ const (
 )
 
 // wwAnnotations are the two fds that ww runtime run adds to its container.
-var wwAnnotations = map[string]string{
-	"fd.ww.dev/conf": "file:/etc/hostname",
-	"fd.ww.dev/out":  "file:/dev/null?mode=w",
+func wwAnnotations() map[string]string {
+	return map[string]string{
+		"fd.ww.dev/conf": "file:/etc/hostname",
+		"fd.ww.dev/out":  "file:/dev/null?mode=w",
+	}
 }
 
 // setUpContainers makes the root file system, the bundles and the created
@@ -86,7 +88,7 @@ func setUpContainers(t containerTools) (c *containers, err error) {
 		dir := filepath.Join(bundleBase, strconv.Itoa(len(c.bundles)))
 		var annotations map[string]string
 		if name == wwRun {
-			annotations = wwAnnotations
+			annotations = wwAnnotations()
 		}
 		if err := writeBundle(t.runc, dir, rootfs, annotations); err != nil {
 			return c, err
