@@ -94,19 +94,19 @@ func catchForChild() (childSignals, error) {
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &blocked); err != nil {
 		return nil, fmt.Errorf("read the signal mask: %w", err)
 	}
-	handler, restorer := sigForwardAddrs()
-	act := kernelSigaction{handler: handler, flags: saSiginfo | saRestorer | saOnstack | saRestart, restorer: restorer}
+	var mask, fatal uint64 // kernel sigset bits (1<<(N-1)); fwdFatal bits (1<<N)
 	for _, sig := range caught {
-		bit := uint64(1) << (sig - 1)
-		if blocked.Val[0]&bit != 0 {
-			return catchSignals(false), nil
-		}
-		act.mask |= bit
+		mask |= 1 << (sig - 1)
 		if sig != unix.SIGWINCH {
-			fwdFatal |= 1 << sig
+			fatal |= 1 << sig
 		}
 	}
-	fwdSelf = int64(unix.Getpid())
+	if blocked.Val[0]&mask != 0 {
+		return catchSignals(false), nil
+	}
+	fwdFatal, fwdSelf = fatal, int64(unix.Getpid())
+	handler, restorer := sigForwardAddrs()
+	act := kernelSigaction{handler: handler, flags: saSiginfo | saRestorer | saOnstack | saRestart, restorer: restorer, mask: mask}
 	for _, sig := range caught {
 		if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0); errno != 0 {
 			return nil, fmt.Errorf("catch %v: %w", unix.SignalName(sig), errno)
