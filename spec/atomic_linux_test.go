@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,4 +55,104 @@ func TestSaveFailedRenameLeavesOldFile(t *testing.T) {
 		t.Errorf("error = %v, want prefix %q and operation not permitted", err, want)
 	}
 	assertUntouched(t, dir, path)
+}
+
+// TestSaveKeepsOwnerAndMode: a config.json that a user owns, readable by
+// its group only, stays so after ww rewrites it as root.
+func TestSaveKeepsOwnerAndMode(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file another owner needs root")
+	}
+	dir, path := oldBundle(t, 0o640)
+	if err := os.Chown(path, 1000, 1001); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Spec.Hostname = "new"
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != 1000 || st.Gid != 1001 || st.Mode&0o7777 != 0o640 {
+		t.Errorf("saved file: owner %d, group %d, mode %o; want 1000, 1001, 640", st.Uid, st.Gid, st.Mode&0o7777)
+	}
+	assertOnly(t, dir, ConfigName)
+}
+
+// TestSaveHardLinkKeepsOtherLink: the rename gives config.json a file of
+// its own; a file linked to the old one (a template, say) is not edited.
+func TestSaveHardLinkKeepsOtherLink(t *testing.T) {
+	dir, path := oldBundle(t, 0o644)
+	other := filepath.Join(t.TempDir(), "template.json")
+	if err := os.Link(path, other); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Spec.Hostname = "new"
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(other); err != nil || string(b) != oldConfig {
+		t.Errorf("other link = %q, %v; want the old config", b, err)
+	}
+	if c2, err := Load(dir); err != nil || c2.Spec.Hostname != "new" {
+		t.Errorf("saved config: %v, %v", c2, err)
+	}
+}
+
+// TestSaveAtFDLimit: with every fd but a few taken, a save still works or
+// fails with an error, and never crashes the process: it opens no
+// *os.File, whose poller would need fds of its own.
+func TestSaveAtFDLimit(t *testing.T) {
+	dir, path := oldBundle(t, 0o644)
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Spec.Hostname = "new"
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the fd table, then free two: the folder and the new file.
+	var held []int
+	t.Cleanup(func() {
+		for _, fd := range held {
+			unix.Close(fd)
+		}
+	})
+	for {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		held = append(held, fd)
+		if len(held) > 1<<16 {
+			t.Skip("fd limit too high to fill")
+		}
+	}
+	unix.Close(held[len(held)-1])
+	unix.Close(held[len(held)-2])
+	held = held[:len(held)-2]
+	err = c.Save()
+	for _, fd := range held {
+		unix.Close(fd)
+	}
+	held = nil
+	if err != nil {
+		t.Fatalf("save with two free fds: %v", err)
+	}
+	assertOnly(t, dir, ConfigName)
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), `"new"`) {
+		t.Errorf("config = %s", b)
+	}
 }

@@ -149,7 +149,7 @@ func TestSaveErrors(t *testing.T) {
 		{
 			name:    "folder missing: open error",
 			save:    func(c *Config) error { return c.SaveFile(missing) },
-			wantErr: `save config "` + missing + `": open ` + filepath.Dir(missing) + "/.config.json.tmp-",
+			wantErr: `save config "` + missing + `": open ` + filepath.Dir(missing) + ": no such file or directory",
 		},
 	}
 	for _, tt := range tests {
@@ -168,7 +168,7 @@ func TestSaveErrors(t *testing.T) {
 func TestWriteAtomicFailedWriteLeavesOldFile(t *testing.T) {
 	dir, path := oldBundle(t, 0o644)
 	errDiskFull := errors.New("disk full")
-	err := writeAtomic(path, 0o644, func(w io.Writer) error {
+	err := writeAtomic(path, 0o644, nil, func(w io.Writer) error {
 		if _, err := io.WriteString(w, `{"ociVers`); err != nil {
 			return err
 		}

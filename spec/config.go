@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // ConfigName is the file an OCI bundle keeps its configuration in.
@@ -42,16 +42,7 @@ func Load(bundleDir string) (*Config, error) {
 // LoadFile reads a config from path, which need not be inside a bundle: a
 // copy of a bundle's config.json elsewhere, say. Save writes it back there.
 func LoadFile(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("load config: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("load config: %w", err)
-	}
-	data, err := io.ReadAll(f)
+	data, mode, err := ReadConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
@@ -60,13 +51,17 @@ func LoadFile(path string) (*Config, error) {
 		return nil, fmt.Errorf("load config %q: %w", path, err)
 	}
 	c.path = path
-	c.mode = info.Mode().Perm()
+	c.mode = mode
 	return c, nil
 }
 
 // Parse reads a config from the JSON in data. A config made this way has no
 // path: write it with SaveFile.
 func Parse(data []byte) (*Config, error) {
+	// Refuse what the decoders below would read differently.
+	if _, err := ParseHead(data); err != nil {
+		return nil, err
+	}
 	raw, err := decodeObject(data)
 	if err != nil {
 		return nil, err
@@ -116,42 +111,45 @@ func (c *Config) Save() error {
 	return c.SaveFile(c.path)
 }
 
-// SaveFile writes the config to path atomically: to a temporary file in the
-// same folder, synced, then renamed over path, and the folder synced. A
-// failed save leaves the file at path as it was and no temporary file
-// behind. The file keeps the permission bits of the file it replaces, else
-// those of the file the config was loaded from, else 0644.
+// SaveFile writes the config to path atomically: to a new file in the same
+// folder, synced, then renamed over path, and the folder synced. A failed
+// save leaves the file at path as it was and no temporary file behind.
+// The file keeps the owner, group and permission bits of the file it
+// replaces; a new file gets the permission bits of the file the config
+// was loaded from, else 0644. The rename gives path a file of its own: a
+// file hard-linked to the old one keeps the old content.
 func (c *Config) SaveFile(path string) error {
 	data, err := c.Marshal()
 	if err != nil {
 		return fmt.Errorf("save config %q: %w", path, err)
 	}
-	mode, err := c.saveMode(path)
+	mode, owner, err := c.saveAttrs(path)
 	if err != nil {
 		return fmt.Errorf("save config %q: %w", path, err)
 	}
-	if err := writeAtomic(path, mode, bytesWriter(data)); err != nil {
+	if err := writeAtomic(path, mode, owner, bytesWriter(data)); err != nil {
 		return fmt.Errorf("save config %q: %w", path, err)
 	}
 	return nil
 }
 
-// saveMode picks the permission bits for a config written to path. A rename
-// would replace a symlink or folder at path rather than what it points to,
-// so those are refused.
-func (c *Config) saveMode(path string) (fs.FileMode, error) {
-	info, err := os.Lstat(path)
+// saveAttrs picks the permission bits and owner for a config written to
+// path. A rename would replace a symlink or folder at path rather than
+// what it points to, so those are refused.
+func (c *Config) saveAttrs(path string) (fs.FileMode, *fileOwner, error) {
+	var st unix.Stat_t
+	err := unix.Lstat(path, &st)
 	switch {
-	case err == nil && !info.Mode().IsRegular():
-		return 0, errors.New("not a regular file")
+	case err == nil && st.Mode&unix.S_IFMT != unix.S_IFREG:
+		return 0, nil, errors.New("not a regular file")
 	case err == nil:
-		return info.Mode().Perm(), nil
-	case !errors.Is(err, fs.ErrNotExist):
-		return 0, err
+		return fs.FileMode(st.Mode & 0o777), &fileOwner{uid: int(st.Uid), gid: int(st.Gid)}, nil
+	case !errors.Is(err, unix.ENOENT):
+		return 0, nil, &fs.PathError{Op: "lstat", Path: path, Err: err}
 	case c.mode != 0:
-		return c.mode, nil
+		return c.mode, nil, nil
 	default:
-		return defaultMode, nil
+		return defaultMode, nil, nil
 	}
 }
 

@@ -174,7 +174,7 @@ func TestParseErrors(t *testing.T) {
 		{"not JSON: syntax error", `{"ociVersion":`, "unexpected EOF"},
 		{"JSON array: not an object", `[1]`, "config is not a JSON object"},
 		{"object then more: data after it", `{"ociVersion":"1"} {}`, "config has data after its JSON object"},
-		{"process a string: type error", `{"process":"sh"}`, "cannot unmarshal string into Go struct field Spec.process"},
+		{"process a string: type error", `{"process":"sh"}`, "process is not a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,182 @@
+package spec
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// fileOwner is the owner and group a written file is given.
+type fileOwner struct{ uid, gid int }
+
+// writeAtomic replaces path with what write puts in a new file next to it.
+// Readers of path see the old file or the new one, never a part; a crash
+// after writeAtomic returns keeps the new one. An error leaves path
+// untouched and no file behind. The new file gets perm and, when owner is
+// not nil, that owner and group: a config.json that its user owns stays
+// theirs.
+//
+// It uses plain system calls, never an *os.File: a runtime wrapper calls
+// it when its caller's fds may fill the fd table up to the limit, where
+// the Go runtime's poller, started by an *os.File, would crash the
+// process instead of returning an error.
+//
+// The file is written unnamed (O_TMPFILE) and only linked in once it is
+// complete and synced, so a process killed while writing (SIGKILL, or a
+// crash) leaves no temporary file; only a kill in the moment between the
+// link and the rename can. Where the file system has no O_TMPFILE, the
+// temporary file is named from the start.
+func writeAtomic(path string, perm fs.FileMode, owner *fileOwner, write func(io.Writer) error) error {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer unix.Close(dirfd)
+	t, err := newTempFile(dirfd, dir, base)
+	if err != nil {
+		return err
+	}
+	err = t.fill(perm, owner, write)
+	if err == nil {
+		err = t.link()
+	}
+	if err == nil {
+		if rerr := unix.Renameat(dirfd, t.name, dirfd, base); rerr != nil {
+			err = &fs.PathError{Op: "rename", Path: filepath.Join(dir, t.name), Err: rerr}
+		}
+	}
+	t.close(err != nil)
+	if err != nil {
+		return err
+	}
+	// Without this the rename may not survive a crash; path already is
+	// the new file either way.
+	if err := fsync(dirfd); err != nil {
+		return fmt.Errorf("sync folder %q: %w", dir, err)
+	}
+	return nil
+}
+
+// tempFile is the file writeAtomic writes before it replaces the old one.
+type tempFile struct {
+	dirfd, fd int
+	dir, name string // name in dir; linked says whether it is there yet
+	linked    bool
+}
+
+func newTempFile(dirfd int, dir, base string) (*tempFile, error) {
+	name, err := tempName(base)
+	if err != nil {
+		return nil, err
+	}
+	t := &tempFile{dirfd: dirfd, dir: dir, name: name}
+	// Made 0600, then given its mode by fchmod, which the umask does not
+	// narrow.
+	t.fd, err = unix.Openat(dirfd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
+	if err == nil {
+		return t, nil
+	}
+	if !errors.Is(err, unix.EOPNOTSUPP) && !errors.Is(err, unix.EISDIR) && !errors.Is(err, unix.EINVAL) {
+		return nil, &fs.PathError{Op: "create a file in", Path: dir, Err: err}
+	}
+	t.fd, err = unix.Openat(dirfd, name, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: filepath.Join(dir, name), Err: err}
+	}
+	t.linked = true
+	return t, nil
+}
+
+// tempName is a dot name beside base, out of a plain ls and of globs such
+// as *.json, and unique: writers that do not lock each other out never
+// pick the same one.
+func tempName(base string) (string, error) {
+	var b [8]byte
+	if _, err := unix.Getrandom(b[:], 0); err != nil {
+		return "", fmt.Errorf("temporary name: %w", err)
+	}
+	return "." + base + ".tmp-" + hex.EncodeToString(b[:]), nil
+}
+
+// fill sets the file's owner and mode, writes it and syncs it to the disk.
+func (t *tempFile) fill(perm fs.FileMode, owner *fileOwner, write func(io.Writer) error) error {
+	if owner != nil && (owner.uid != unix.Geteuid() || owner.gid != unix.Getegid()) {
+		if err := unix.Fchown(t.fd, owner.uid, owner.gid); err != nil {
+			return fmt.Errorf("give the new file owner %d and group %d: %w", owner.uid, owner.gid, err)
+		}
+	}
+	// After the chown, which clears set-id bits.
+	if err := unix.Fchmod(t.fd, uint32(perm.Perm())); err != nil {
+		return fmt.Errorf("set the new file's mode %v: %w", perm.Perm(), err)
+	}
+	if err := write(rawWriter(t.fd)); err != nil {
+		return fmt.Errorf("write %s: %w", t.dir, err)
+	}
+	if err := fsync(t.fd); err != nil {
+		return fmt.Errorf("sync the new file in %s: %w", t.dir, err)
+	}
+	return nil
+}
+
+// link gives an unnamed file its temporary name.
+func (t *tempFile) link() error {
+	if t.linked {
+		return nil
+	}
+	proc := "/proc/self/fd/" + strconv.Itoa(t.fd)
+	if err := unix.Linkat(unix.AT_FDCWD, proc, t.dirfd, t.name, unix.AT_SYMLINK_FOLLOW); err != nil {
+		return &fs.PathError{Op: "link", Path: filepath.Join(t.dir, t.name), Err: err}
+	}
+	t.linked = true
+	return nil
+}
+
+// close closes the file and, on failure, removes its name.
+func (t *tempFile) close(failed bool) {
+	unix.Close(t.fd)
+	if failed && t.linked {
+		unix.Unlinkat(t.dirfd, t.name, 0)
+	}
+}
+
+// rawWriter writes to an fd with plain system calls.
+type rawWriter int
+
+func (w rawWriter) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k, err := unix.Write(int(w), p[n:])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+func fsync(fd int) error {
+	for {
+		err := unix.Fsync(fd)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+// bytesWriter is a write step for writeAtomic that writes data.
+func bytesWriter(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}
+}
