@@ -75,19 +75,9 @@ type ExecOptions struct {
 func (m *FDManager) Exec(path string, argv, env []string, o ExecOptions) error {
 	limit := m.first() + len(m.fds)
 	// A copy that sits in the target range would be overwritten by
-	// another's placement: move it above first.
-	for i := range m.fds {
-		if m.fds[i].Dup >= limit {
-			continue
-		}
-		moved, err := dupCloexec(m.fds[i].Dup, limit)
-		if err != nil {
-			return fmt.Errorf("move fd %d: %w", m.fds[i].Dup, err)
-		}
-		if !m.fds[i].borrowed {
-			closeFD(m.fds[i].Dup)
-		}
-		m.fds[i].Dup, m.fds[i].borrowed = moved, false
+	// another's placement.
+	if err := m.MoveAbove(limit); err != nil {
+		return err
 	}
 	for _, fd := range m.fds {
 		// dup3 without O_CLOEXEC: the program gets these.
@@ -138,4 +128,27 @@ func readlinkFD(fd int) (string, error) {
 		return "", err
 	}
 	return string(buf[:n]), nil
+}
+
+// MoveAbove moves every prepared copy whose number is below min to the
+// lowest free number at or above it, for a caller whose fork places the
+// fds at targets below min: a copy in that range could be overwritten by
+// another's placement. A borrowed fd is copied, never moved away from its
+// owner.
+func (m *FDManager) MoveAbove(min int) error {
+	for i := range m.fds {
+		fd := &m.fds[i]
+		if fd.Dup >= min {
+			continue
+		}
+		moved, err := dupCloexec(fd.Dup, min)
+		if err != nil {
+			return fmt.Errorf("move %s (fd %d) above fd %d: %w", fd.Name, fd.Dup, min, err)
+		}
+		if !fd.borrowed {
+			closeFD(fd.Dup)
+		}
+		fd.Dup, fd.borrowed = moved, false
+	}
+	return nil
 }

@@ -18,7 +18,8 @@ const MaxConfigSize = 64 << 20
 // ReadConfigFile reads the config at path, which must be a regular file
 // (a symbolic link to one is followed, as the runtime follows it) of at
 // most MaxConfigSize bytes. It uses plain system calls, as writeAtomic
-// does, and returns the file's permission bits too.
+// does, and returns the file's permission bits too. Its errors are
+// *fs.PathError.
 func ReadConfigFile(path string) ([]byte, fs.FileMode, error) {
 	return readRegular(path, MaxConfigSize)
 }
@@ -36,16 +37,18 @@ func readRegular(path string, limit int64) ([]byte, fs.FileMode, error) {
 		return nil, 0, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, 0, fmt.Errorf("%s: not a regular file", path)
+		return nil, 0, &fs.PathError{Op: "read", Path: path, Err: errors.New("not a regular file")}
 	}
 	if st.Size > limit {
-		return nil, 0, fmt.Errorf("%s: %d bytes, more than the %s a config may have", path, st.Size, sizeText(limit))
+		return nil, 0, &fs.PathError{Op: "read", Path: path,
+			Err: fmt.Errorf("%d bytes, more than the %s a config may have", st.Size, sizeText(limit))}
 	}
 	// The size may change while it is read: never read past the limit.
 	data := make([]byte, 0, st.Size+1)
 	for {
 		if int64(len(data)) > limit {
-			return nil, 0, fmt.Errorf("%s: more than the %s a config may have", path, sizeText(limit))
+			return nil, 0, &fs.PathError{Op: "read", Path: path,
+				Err: fmt.Errorf("more than the %s a config may have", sizeText(limit))}
 		}
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]

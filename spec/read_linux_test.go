@@ -30,10 +30,10 @@ func TestReadConfigFileRefuses(t *testing.T) {
 	tests := []struct {
 		name, path, wantErr string
 	}{
-		{"link to /dev/zero: not a regular file", zero, zero + ": not a regular file"},
-		{"a FIFO: refused at once, not waited on", fifo, fifo + ": not a regular file"},
-		{"a folder: not a regular file", dir, dir + ": not a regular file"},
-		{"over the limit: refused with its size", big, big + ": 67108865 bytes, more than the 64 MiB a config may have"},
+		{"link to /dev/zero: not a regular file", zero, "read " + zero + ": not a regular file"},
+		{"a FIFO: refused at once, not waited on", fifo, "read " + fifo + ": not a regular file"},
+		{"a folder: not a regular file", dir, "read " + dir + ": not a regular file"},
+		{"over the limit: refused with its size", big, "read " + big + ": 67108865 bytes, more than the 64 MiB a config may have"},
 		{"missing: open error", filepath.Join(dir, "none"), "open " + filepath.Join(dir, "none") + ": no such file or directory"},
 	}
 	for _, tt := range tests {
@@ -52,7 +52,7 @@ func TestReadRegularLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := readRegular(path, 99)
-	if err == nil || err.Error() != path+": 100 bytes, more than the 99 bytes a config may have" {
+	if err == nil || err.Error() != "read "+path+": 100 bytes, more than the 99 bytes a config may have" {
 		t.Errorf("error = %v", err)
 	}
 	data, mode, err := readRegular(path, 100)

@@ -185,11 +185,6 @@ func (f *forwarder) stop() {
 // startAndWait starts path with the standard streams and m's prepared fds
 // at their targets, forwards signals to it, and returns its status as an
 // *exitError.
-//
-// The child gets its own process group. When ww runs in the foreground of
-// a terminal, that group becomes the terminal's foreground, so a key such
-// as Ctrl-C reaches the child once, from the terminal, and never through
-// ww; any signal ww does receive came from kill(2) and is forwarded.
 func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs childSignals) error {
 	files, cloexecFrom := m.ChildFiles(stdio())
 	// Nothing ww inherited or opened may reach the child except the
@@ -197,7 +192,29 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs chil
 	if err := fdmgr.CloseOnExecFrom(cloexecFrom); err != nil {
 		return err
 	}
+	err := forkAndWait(path, argv, env, files, sigs)
+	var fe *forkError
+	if errors.As(err, &fe) {
+		return startError(path, fe.err)
+	}
+	return err
+}
 
+// forkError is forkAndWait's error when the child could not be started.
+type forkError struct{ err error }
+
+func (e *forkError) Error() string { return e.err.Error() }
+func (e *forkError) Unwrap() error { return e.err }
+
+// forkAndWait starts path with files as its fd table, forwards signals
+// to it, and returns its status as an *exitError; a *forkError when it
+// could not be started.
+//
+// The child gets its own process group. When ww runs in the foreground of
+// a terminal, that group becomes the terminal's foreground, so a key such
+// as Ctrl-C reaches the child once, from the terminal, and never through
+// ww; any signal ww does receive came from kill(2) and is forwarded.
+func forkAndWait(path string, argv, env []string, files []uintptr, sigs childSignals) error {
 	tty := foregroundTTY()
 	pidfd := -1
 	// Should ww die (of SIGKILL, say), the child is killed too: nothing
@@ -217,7 +234,7 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs chil
 		return pid, pidfd, err
 	})
 	if err != nil {
-		return startError(path, err)
+		return &forkError{err}
 	}
 	defer func() {
 		if pidfd >= 0 {

@@ -7,18 +7,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readFileRaw reads a whole file with plain system calls. os.ReadFile
-// would start the Go runtime's netpoller, whose fd could then sit where
-// ww is about to place a named fd; the runtime path reads its inputs
-// this way until the target fds are reserved.
-func readFileRaw(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+// readFileRaw reads a whole file of at most limit bytes with plain system
+// calls: the runtime path avoids *os.File, whose poller needs two fds of
+// its own and crashes the process when the fd table is full.
+func readFileRaw(path string, limit int) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(fd)
 	var data []byte
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, min(limit+1, 64<<10))
 	for {
 		n, err := unix.Read(fd, buf)
 		if errors.Is(err, unix.EINTR) {
@@ -29,6 +28,9 @@ func readFileRaw(path string) ([]byte, error) {
 		}
 		if n == 0 {
 			return data, nil
+		}
+		if len(data)+n > limit {
+			return nil, fmt.Errorf("%s: more than %d bytes", path, limit)
 		}
 		data = append(data, buf[:n]...)
 	}

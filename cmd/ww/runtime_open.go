@@ -1,0 +1,175 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/cmd/internal/runcargs"
+	"github.com/ww-dev/ww/fdmgr"
+	"github.com/ww-dev/ww/spec"
+)
+
+// callerFDs are the fds the caller already passes to the lower runtime,
+// which keep their numbers: socket-activation fds that the runtime
+// forwards (LISTEN_FDS, when LISTEN_PID is this process) first, then the
+// caller's --preserve-fds. ww's fds land after them.
+type callerFDs struct {
+	listen, preserve int
+}
+
+func callerFDsOf(a *runcargs.Args) callerFDs {
+	return callerFDs{listen: callerListenFDs(), preserve: max(a.PreserveFDs, 0)}
+}
+
+// count is the number of fds the caller passes.
+func (c callerFDs) count() int { return c.listen + c.preserve }
+
+// first is where ww's first fd lands.
+func (c callerFDs) first() int { return fdmgr.FirstFD + c.count() }
+
+// env is the lower runtime's environment. ww starts the lower runtime as
+// its child, so LISTEN_PID cannot name it: ww passes socket-activation
+// fds on as preserved fds, sets LISTEN_FDS and LISTEN_PID=1 in the config
+// as the runtime would have set them for the container (configEdits), and
+// takes the variables out of the runtime's environment.
+func (c callerFDs) env(env []string) []string {
+	if c.listen == 0 {
+		return env
+	}
+	return fdmgr.Environ(env)
+}
+
+// callerListenFDs is the number of socket-activation fds the caller
+// passes: LISTEN_FDS, when LISTEN_PID is this process.
+func callerListenFDs() int {
+	pid, err := strconv.Atoi(os.Getenv(fdmgr.EnvListenPID))
+	if err != nil || pid != os.Getpid() {
+		return 0
+	}
+	n, err := strconv.Atoi(os.Getenv(fdmgr.EnvListenFDs))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// planFDs turns the requests into an FDManager whose fds land after the
+// caller's, checking every source and that the fds fit under the fd
+// limit. It opens nothing.
+func planFDs(c *createRequest, caller callerFDs) (*fdmgr.FDManager, error) {
+	m := fdmgr.NewFDManager()
+	m.First = caller.first()
+	for _, r := range c.reqs.FDs {
+		if !strings.Contains(r.Source, ":") {
+			// Not even an fd number, which the annotation parser refused.
+			return nil, fmt.Errorf("annotation %q: %q is of no known kind: want file:, unix:, tcp: or listen:", r.Key, quoteValue(r.Source))
+		}
+		if err := m.Add(r.Name, r.Source); err != nil {
+			return nil, fmt.Errorf("annotation %q: %q: %w", r.Key, quoteValue(r.Source), err)
+		}
+	}
+	if err := checkFDLimit(caller, m.Len()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// checkFDLimit makes sure that the caller's fds and ww's n fds all fit
+// under the fd limit, with room for ww to hold its copies above them
+// until the fork places them.
+func checkFDLimit(caller callerFDs, n int) error {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("fd limit: %w", err)
+	}
+	last := caller.first() + n - 1
+	if uint64(last)+uint64(n) < lim.Cur {
+		return nil
+	}
+	if uint64(caller.first()) >= lim.Cur {
+		return fmt.Errorf("--preserve-fds %d: the caller's fds would end at fd %d, past the fd limit %d",
+			caller.preserve, caller.first()-1, lim.Cur)
+	}
+	return fmt.Errorf("annotations ask for %d fds, at %d to %d, and ww needs as many free fds above them: past the fd limit %d",
+		n, caller.first(), last, lim.Cur)
+}
+
+// checkOptions checks the options the annotations set against the
+// config and the caller's fds: socket activation needs the named fds at
+// 3, 4, … and the container's process at pid 1 of its own namespace.
+func checkOptions(c *createRequest, caller callerFDs, cfg *spec.Config) error {
+	if !c.reqs.Options.Systemd || len(c.reqs.FDs) == 0 {
+		return nil
+	}
+	key := spec.OptionAnnotationPrefix + spec.SystemdOption
+	if caller.count() > 0 {
+		return fmt.Errorf("annotation %q: the caller already passes fds at %d to %d, and socket activation needs the named fds there",
+			key, fdmgr.FirstFD, caller.first()-1)
+	}
+	if err := checkOwnPIDNamespace(cfg.Spec); err != nil {
+		return fmt.Errorf("annotation %q: %w", key, err)
+	}
+	return nil
+}
+
+// openFDs opens every request; an error names the annotation whose source
+// could not be opened, and leaves nothing open or made.
+func openFDs(m *fdmgr.FDManager, c *createRequest) error {
+	err := m.PrepareFDs()
+	var oe *fdmgr.OpenError
+	if errors.As(err, &oe) {
+		for _, r := range c.reqs.FDs {
+			if r.Name == oe.Name {
+				return fmt.Errorf("annotation %q: %q: %w", r.Key, quoteValue(r.Source), oe.Err)
+			}
+		}
+	}
+	return err
+}
+
+// closeFDs closes ww's copies of the fds once the lower runtime is done.
+// Unless a container now holds them, the files that opening made
+// (listen:unix: sockets, create= files) are removed: a refused or
+// interrupted create leaves nothing ww made.
+func closeFDs(m *fdmgr.FDManager, kept bool) {
+	if kept {
+		m.Close()
+		return
+	}
+	m.Abort()
+}
+
+// configEdits are the edits of the config: WW_FD_* for ww's fds, and the
+// socket-activation variables, which ww owns in every config it edits:
+// with the systemd option, for ww's fds; with socket-activation fds from
+// the caller, as the runtime would set them for those; otherwise none.
+// Each edit removes what an earlier one set.
+func configEdits(m *fdmgr.FDManager, c *createRequest, caller callerFDs) ([]spec.Modifier, error) {
+	var listen []string
+	switch {
+	case c.reqs.Options.Systemd && m.Len() > 0:
+		var err error
+		// The container's process is pid 1 of its own namespace.
+		if listen, err = m.SystemdEnvVars(1); err != nil {
+			return nil, err
+		}
+	case caller.listen > 0:
+		listen = []string{fdmgr.EnvListenFDs + "=" + strconv.Itoa(caller.listen), fdmgr.EnvListenPID + "=1"}
+	}
+	return []spec.Modifier{spec.FDEnv(m.GenerateEnvVars()), spec.SystemdEnv(listen)}, nil
+}
+
+// quoteValue cuts a long annotation value for a message: a megabyte value
+// must not become a megabyte log line.
+func quoteValue(s string) string {
+	const max = 256
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}
