@@ -9,11 +9,11 @@ import (
 )
 
 // MaxConfigSize is the largest config.json ww reads: far above any real
-// one (a container's environment of a few megabytes fits many times), and
-// low enough that a config that is a link to /dev/zero, or a file that
-// keeps growing, is an error instead of a process that eats the node's
-// memory.
-const MaxConfigSize = 64 << 20
+// one (a Kubernetes pod, environment and annotations included, must fit
+// in an etcd object of 1.5 MB), and low enough that a config that is a
+// link to /dev/zero, or a file that keeps growing, is an error instead of
+// a process that eats the node's memory.
+const MaxConfigSize = 16 << 20
 
 // ReadConfigFile reads the config at path, which must be a regular file
 // (a symbolic link to one is followed, as the runtime follows it) of at

@@ -230,9 +230,20 @@ func forkAndWait(path string, argv, env []string, files []uintptr, sigs childSig
 	var pid int
 	err := sigs.start(func() (int, int, error) {
 		var err error
-		pid, err = syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: files, Sys: sys})
+		attr := &syscall.ProcAttr{Env: env, Files: files, Sys: sys}
+		pid, err = syscall.ForkExec(path, argv, attr)
+		if errors.Is(err, unix.EMFILE) {
+			// No fd left for the pidfd, at a caller's fd limit: signals
+			// then go by pid, which stays the child's until ww reaps it.
+			sys.PidFD, pidfd = nil, -1
+			pid, err = syscall.ForkExec(path, argv, attr)
+		}
 		return pid, pidfd, err
 	})
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err // a signal ended the start
+	}
 	if err != nil {
 		return &forkError{err}
 	}

@@ -72,9 +72,7 @@ func create(lower string, a *runcargs.Args, g gate) error {
 	if !c.edits() {
 		return passThrough(lower, a.Argv)
 	}
-	if err := readyPoller(); err != nil {
-		return err
-	}
+	quietRuntime()
 	// Each create writes the config for its own fds and has the lower
 	// runtime read that one: creates of one bundle take turns.
 	unlock, err := lockBundle(a.Bundle, bundleLockWait)
@@ -110,6 +108,9 @@ func createLocked(lower string, a *runcargs.Args, c *createRequest, g gate) erro
 	if err != nil {
 		return err
 	}
+	// From here ww makes things on the host: a signal is held until they
+	// are undone, or passed on to the lower runtime once it runs.
+	sigs := holdSignals()
 	if err := openFDs(m, c); err != nil {
 		return err
 	}
@@ -122,10 +123,13 @@ func createLocked(lower string, a *runcargs.Args, c *createRequest, g gate) erro
 	if err := spec.Apply(cfg.Spec, mods...); err != nil {
 		return err
 	}
+	if sig := sigs.early(); sig != 0 {
+		return &exitError{code: exitSignalsBase + int(sig)}
+	}
 	if err := cfg.SaveFile(c.path); err != nil {
 		return err
 	}
-	err = startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller)
+	err = startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs)
 	started = err == nil && (a.Command == runcargs.Create || a.Detach)
 	return err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -19,12 +20,8 @@ import (
 // collector is enough), and a poller fd overwritten by a placed fd would
 // crash ww, while one that sits where an fd must land would make a valid
 // config fail. In the child, nothing but the fork's own code runs.
-func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs) error {
+func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs childSignals) error {
 	files, err := lowerFiles(m, caller)
-	if err != nil {
-		return err
-	}
-	sigs, err := catchForChild()
 	if err != nil {
 		return err
 	}
@@ -73,34 +70,18 @@ func lowerFiles(m *fdmgr.FDManager, caller callerFDs) ([]uintptr, error) {
 	return files, nil
 }
 
-// readyPoller starts the Go runtime's poller while there are fds for it.
-// The runtime starts it on its own the first time anything uses a timer
-// or an *os.File, and dies if the fd table is full at that moment; a
-// caller that passes fds up to the limit must get an error instead.
-func readyPoller() error {
-	var probe [2]int
-	for i := range probe {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			for _, p := range probe[:i] {
-				unix.Close(p)
-			}
-			return fmt.Errorf("no fds left for ww (the fd limit is %s): %w", fdLimitText(), err)
-		}
-		probe[i] = fd
-	}
-	unix.Close(probe[0])
-	unix.Close(probe[1])
-	time.AfterFunc(time.Hour, func() {}).Stop()
-	return nil
-}
-
-func fdLimitText() string {
-	var lim unix.Rlimit
-	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil {
-		return "unknown"
-	}
-	return fmt.Sprint(lim.Cur)
+// quietRuntime keeps the Go runtime from starting its poller for the
+// rest of ww's life, as it would on the first timer (one of the garbage
+// collector's is enough) or *os.File: the poller takes two fds, and when
+// the fd table is full at that moment the Go runtime crashes instead of
+// returning an error. A caller may pass fds up to the limit; ww then
+// needs every free fd it has for its own (the lock, the fds it opens, the
+// new config, the fork's pipe). So from here ww opens only with plain
+// system calls, waits without timers, and runs without the collector:
+// its garbage is bounded by the size of one config (spec.MaxConfigSize),
+// and it exits once the lower runtime does.
+func quietRuntime() {
+	debug.SetGCPercent(-1)
 }
 
 // bundleLockWait is how long a create waits for another create or run of
@@ -131,7 +112,8 @@ func lockBundle(bundle string, wait time.Duration) (unlock func(), err error) {
 			unix.Close(fd)
 			return nil, fmt.Errorf("bundle %q: another create or run of it holds the bundle (a foreground run holds it until its container exits); gave up after %v", bundle, wait)
 		}
-		time.Sleep(5 * time.Millisecond)
+		// A sleep without a Go timer: see quietRuntime.
+		unix.Nanosleep(&unix.Timespec{Nsec: 5e6}, nil)
 	}
 }
 

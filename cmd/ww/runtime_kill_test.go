@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestRuntimeKilledCreate kills ww runtime create with SIGTERM and with
+// SIGKILL at random moments, with real runc: config.json is always the
+// old or the new version, no temporary file is left, and once the
+// container is deleted as an engine deletes it, nothing of it remains.
+// After SIGTERM, a create that did not finish leaves no file ww made.
+func TestRuntimeKilledCreate(t *testing.T) {
+	requireRunc(t)
+	runs := 100
+	if testing.Short() {
+		runs = 20
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			s := newShim(t, wwBin)
+			sockDir := t.TempDir()
+			sock := filepath.Join(sockDir, "s.sock")
+			made := filepath.Join(sockDir, "made.log")
+			bundle := annotated(t, []string{"fds"}, map[string]string{
+				"fd.ww.dev/s":   "listen:unix:" + sock,
+				"fd.ww.dev/log": "file:" + made + "?mode=a&create=0600",
+			})
+			path := filepath.Join(bundle, "config.json")
+			old, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var newer []byte
+			killed := 0
+			for i := range runs {
+				id := "ww-kill-" + strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(i)
+				cmd := s.cmd("create", "--bundle", bundle, "--pid-file", filepath.Join(bundle, "init.pid"), id)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Duration(rand.IntN(40_000)) * time.Microsecond)
+				cmd.Process.Signal(sig)
+				err := cmd.Wait()
+				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && (ws.Signaled() || ws.ExitStatus() > 128) {
+					killed++
+				}
+				_ = err
+				st, code := s.run("state", id)
+				created := code == 0 && strings.Contains(st, `"created"`)
+				cfg, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case bytes.Equal(cfg, old):
+				case newer == nil && bytes.Contains(cfg, []byte("WW_FD_LOG=3")):
+					newer = cfg
+				case bytes.Equal(cfg, newer):
+				default:
+					t.Fatalf("run %d: config.json is neither the old nor the new version:\n%s", i, cfg)
+				}
+				entries, _ := os.ReadDir(bundle)
+				for _, e := range entries {
+					if strings.HasPrefix(e.Name(), ".config.json") {
+						t.Fatalf("run %d: %s left in the bundle", i, e.Name())
+					}
+				}
+				if sig == syscall.SIGTERM && !created {
+					for _, p := range []string{sock, made} {
+						if _, err := os.Lstat(p); err == nil {
+							t.Fatalf("run %d: %s left by a create that did not finish", i, p)
+						}
+					}
+				}
+				exec.Command("runc", "--root", s.root, "delete", "--force", id).Run()
+				if _, code := s.run("state", id); code == 0 {
+					t.Fatalf("run %d: container %s outlived its delete", i, id)
+				}
+				os.Remove(sock)
+				os.Remove(made)
+			}
+			t.Logf("%d of %d creates ended by %v", killed, runs, sig)
+		})
+	}
+}
