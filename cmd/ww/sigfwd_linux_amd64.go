@@ -53,21 +53,6 @@ const (
 	fwdDone
 )
 
-// kernelSigaction is the kernel's struct sigaction on amd64.
-type kernelSigaction struct {
-	handler  uintptr
-	flags    uint64
-	restorer uintptr
-	mask     uint64
-}
-
-const (
-	saSiginfo  = 0x00000004
-	saRestorer = 0x04000000
-	saOnstack  = 0x08000000
-	saRestart  = 0x10000000
-)
-
 func sigForward()
 func sigReturn()
 func sigForwardAddrs() (handler, restorer uintptr)
@@ -108,7 +93,7 @@ func catchForChild() (childSignals, error) {
 	handler, restorer := sigForwardAddrs()
 	act := kernelSigaction{handler: handler, flags: saSiginfo | saRestorer | saOnstack | saRestart, restorer: restorer, mask: mask}
 	for _, sig := range caught {
-		if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0); errno != 0 {
+		if _, _, errno := unix.RawSyscall6(sysRtSigaction, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, kernelSigsetSize, 0, 0); errno != 0 {
 			return nil, fmt.Errorf("catch %v: %w", unix.SignalName(sig), errno)
 		}
 	}
