@@ -12,9 +12,17 @@ import (
 
 // On linux/amd64 the signals for a forked child are caught by a handler
 // of ww's own instead of os/signal. Enabling a signal in os/signal is a
-// round trip to a runtime thread, and the seven cost a few tenths of a
-// millisecond on a virtual machine whose idle CPUs sleep: more than all
-// else ww adds to a run. Installing a handler is one system call.
+// round trip to a runtime thread, slow on a virtual machine whose idle
+// CPUs sleep; installing a handler is one system call.
+//
+// Measured on 2026-11-30 on a 2-CPU Debian 12 virtual machine (AMD EPYC,
+// Linux 6.18, Go 1.26.8): ww run --with-fd x=0 -- /bin/true took a median
+// 1.98-2.16 ms with this handler and 2.96-3.19 ms with os/signal forced
+// (catchForChild returning catchSignals(false)): a gain of 977-1027 µs,
+// 32-33 % of the run with os/signal. Method: ww-bench given the second
+// binary as a case, runs in A B B A order, three times 20 rounds of 250
+// runs each. Should the gain fall under about 50 µs, drop the handler
+// for os/signal everywhere.
 //
 // The handler and the starter share four words, package variables
 // because a signal handler reaches nothing else (a process has one
