@@ -49,8 +49,10 @@ var (
 	fwdPending uint64
 	fwdPidfd   int64 = -1
 	fwdPid     int64
-	fwdFatal   uint64          // the signals that end ww before the child
-	fwdSelf    int64           // ww's pid
+	fwdFatal   uint64 // the signals that end ww before the child
+	//lint:ignore U1000 read by sigForward in sigfwd_linux_amd64.s
+	fwdSelf int64 // ww's pid
+	//lint:ignore U1000 read by sigForward in sigfwd_linux_amd64.s
 	fwdDefault kernelSigaction // SIG_DFL
 )
 
@@ -61,8 +63,15 @@ const (
 	fwdDone
 )
 
+// The handler, its restorer, and their addresses for rt_sigaction(2),
+// all in sigfwd_linux_amd64.s. Only the kernel calls the first two.
+//
+//lint:ignore U1000 called by the kernel, named by sigForwardAddrs
 func sigForward()
+
+//lint:ignore U1000 called by the kernel, named by sigForwardAddrs
 func sigReturn()
+
 func sigForwardAddrs() (handler, restorer uintptr)
 
 // rawForwarder forwards signals to a forked child through sigForward.
