@@ -115,7 +115,9 @@ func flagError(err error) error {
 	}
 	// invalid boolean value "maybe" for -systemd: parse error
 	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
-		if value, flag, ok := strings.Cut(rest, " for "); ok {
+		// The last " for ": the quoted value may hold one, a flag's name not.
+		if i := strings.LastIndex(rest, " for "); i >= 0 {
+			value, flag := rest[:i], rest[i+len(" for "):]
 			flag, _, _ = strings.Cut(flag, ":")
 			return usageErrf("%s %s: not true or false", dashes(flag), value)
 		}

@@ -27,6 +27,7 @@ func TestFlagError(t *testing.T) {
 		{"--systemd=maybe, not true or false", []string{"--systemd=maybe"}, `--systemd "maybe": not true or false`},
 		{"--systemd=, not true or false", []string{"--systemd="}, `--systemd "": not true or false`},
 		{"-systemd=2, not true or false with two dashes", []string{"-systemd=2"}, `--systemd "2": not true or false`},
+		{"--systemd=\"a for b\", not true or false, value whole", []string{"--systemd=a for b"}, `--systemd "a for b": not true or false`},
 		{"---with-fd, bad syntax as the flag package says it", []string{"---with-fd"}, "bad flag syntax: ---with-fd"},
 	}
 	for _, tc := range tests {
