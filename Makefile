@@ -12,17 +12,20 @@ build:
 	$(GO) build -o $(BIN)/ww ./cmd/ww
 
 # The one command that runs every test: installs what the tests need,
-# fails on gofmt differences and go vet findings, runs the tests with the
-# race detector (root-only ones included when run as root) and fuzzes the
-# parsers for a few seconds each.
+# fails on gofmt differences, go vet findings and staticcheck findings,
+# runs the tests with the race detector (root-only ones included when run
+# as root) and fuzzes the parsers for a few seconds each.
 test: deps check unit fuzz
 
 deps:
 	@bash .ci/deps
 
+# staticcheck is the version go.mod's tool line pins, fetched through the
+# module proxy like any dependency; staticcheck.conf says which checks.
 check:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt differs:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 unit:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...

@@ -101,6 +101,10 @@ See ww run --help, and README.md for the SOURCE forms and the contract.
 `
 
 // flagError turns the flag package's messages into ww's one-line form.
+// The package gives them as plain text, with no error type or field to
+// tell the case and the flag, so flagError reads its English wording;
+// TestFlagError provokes each message from the real package, so a Go
+// that rewords one fails a test instead of showing users its raw text.
 func flagError(err error) error {
 	msg := err.Error()
 	if flag, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
@@ -111,7 +115,9 @@ func flagError(err error) error {
 	}
 	// invalid boolean value "maybe" for -systemd: parse error
 	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
-		if value, flag, ok := strings.Cut(rest, " for "); ok {
+		// The last " for ": the quoted value may hold one, a flag's name not.
+		if i := strings.LastIndex(rest, " for "); i >= 0 {
+			value, flag := rest[:i], rest[i+len(" for "):]
 			flag, _, _ = strings.Cut(flag, ":")
 			return usageErrf("%s %s: not true or false", dashes(flag), value)
 		}

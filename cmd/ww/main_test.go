@@ -89,6 +89,7 @@ type report struct {
 	Cloexec map[int]bool   `json:"cloexec"`
 	Signals []int          `json:"signals"`
 	WinSize []int          `json:"winsize"`
+	Siginfo []byte         `json:"siginfo"`
 }
 
 func parseReport(t *testing.T, out string) report {

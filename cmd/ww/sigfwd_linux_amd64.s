@@ -1,3 +1,4 @@
+#include "go_asm.h"
 #include "textflag.h"
 
 // The handler ww installs for the signals it forwards to a forked child
@@ -5,7 +6,9 @@
 // the signal number in DI and its siginfo in SI, on the thread's
 // alternate signal stack. It touches nothing of the Go runtime, only the
 // fwd* words, and makes only async-signal-safe system calls. The kernel
-// keeps every register but AX, CX and R11 across a system call.
+// keeps every register but AX, CX and R11 across a system call. Every
+// number of the kernel's comes from go_asm.h, that is from
+// sigfwd_abi_linux_amd64.go, where a test checks it.
 TEXT ·sigForward(SB),NOSPLIT|NOFRAME,$0-0
 	MOVQ	DI, R8			// R8: the signal
 	MOVQ	SI, R12			// R12: its siginfo
@@ -13,7 +16,7 @@ TEXT ·sigForward(SB),NOSPLIT|NOFRAME,$0-0
 	MOVQ	R8, CX
 	SHLQ	CX, R9			// R9: its bit
 	MOVQ	·fwdState(SB), AX
-	CMPQ	AX, $0
+	CMPQ	AX, $const_fwdBefore
 	JNE	child
 
 before:
@@ -22,44 +25,44 @@ before:
 	// begun, which the compare-and-swap from 0 tells.
 	TESTQ	R9, ·fwdFatal(SB)
 	JEQ	done
-	XORQ	AX, AX
-	MOVQ	$2, R10
+	MOVQ	$const_fwdBefore, AX
+	MOVQ	$const_fwdDying, R10
 	LOCK
 	CMPXCHGQ	R10, ·fwdState(SB)
 	JNE	child			// AX holds the state that won
 	MOVQ	R8, DI			// rt_sigaction(sig, &fwdDefault, NULL, 8)
 	LEAQ	·fwdDefault(SB), SI
 	XORQ	DX, DX
-	MOVQ	$8, R10
-	MOVQ	$13, AX
+	MOVQ	$const_kernelSigsetSize, R10
+	MOVQ	$const_sysRtSigaction, AX
 	SYSCALL
 	MOVQ	·fwdSelf(SB), DI
 	CMPQ	DI, $1
 	JEQ	initExit
 	MOVQ	R8, SI			// kill(self, sig): blocked on this thread until
-	MOVQ	$62, AX			// the handler returns, taken by another at once
+	MOVQ	$const_sysKill, AX	// the handler returns, taken by another at once
 	SYSCALL
 	RET
 initExit:
 	// The init of a pid namespace is not ended by a default action: it
 	// exits with the status a shell gives for the signal.
-	LEAQ	128(R8), DI		// exit_group(128+sig)
-	MOVQ	$231, AX
+	LEAQ	const_exitSignalsBase(R8), DI	// exit_group(128+sig)
+	MOVQ	$const_sysExitGroup, AX
 	SYSCALL
 
 child:
-	CMPQ	AX, $1
+	CMPQ	AX, $const_fwdRunning
 	JNE	done			// ww is ending, or its child is gone
 	// A signal ww sent itself is not the child's: the Go runtime sends
 	// SIGQUIT to its own threads when it crashes. The sender is known for
 	// kill(2) and tgkill(2) only; other codes put something else there.
-	MOVL	8(R12), AX		// si_code
-	CMPL	AX, $0			// SI_USER
+	MOVL	kernelSiginfo_code(R12), AX
+	CMPL	AX, $const_siUser
 	JEQ	sender
-	CMPL	AX, $-6			// SI_TKILL
+	CMPL	AX, $const_siTkill
 	JNE	mark
 sender:
-	MOVLQSX	16(R12), AX		// si_pid
+	MOVLQSX	kernelSiginfo_pid(R12), AX
 	CMPQ	AX, ·fwdSelf(SB)
 	JEQ	done
 mark:
@@ -72,7 +75,7 @@ mark:
 	// the fork failed and it went back to 0: then whichever of the two
 	// clears the mark ends ww with the signal.
 	MOVQ	·fwdState(SB), AX
-	CMPQ	AX, $0
+	CMPQ	AX, $const_fwdBefore
 	JNE	done
 	LOCK
 	BTRQ	R8, ·fwdPending(SB)
@@ -89,20 +92,20 @@ send:
 	MOVQ	R8, SI			// pidfd_send_signal(pidfd, sig, NULL, 0)
 	XORQ	DX, DX
 	XORQ	R10, R10
-	MOVQ	$424, AX
+	MOVQ	$const_sysPidfdSendSignal, AX
 	SYSCALL
 	RET
 bypid:
 	MOVQ	R10, DI			// kill(pid, sig)
 	MOVQ	R8, SI
-	MOVQ	$62, AX
+	MOVQ	$const_sysKill, AX
 	SYSCALL
 done:
 	RET
 
 // sigReturn is the handler's restorer: it returns from the signal.
 TEXT ·sigReturn(SB),NOSPLIT|NOFRAME,$0-0
-	MOVQ	$15, AX			// rt_sigreturn()
+	MOVQ	$const_sysRtSigreturn, AX	// rt_sigreturn()
 	SYSCALL
 	INT	$3
 

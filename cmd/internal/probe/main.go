@@ -14,6 +14,10 @@
 //	                     and a quiet spell passed; print the report
 //	probe blocked N[,N]… PROGRAM [ARG…]
 //	                     exec PROGRAM with signals N… blocked
+//	probe siginfo kill|tgkill SIG
+//	                     send itself SIG, blocked (see blocked), with
+//	                     kill(2) or tgkill(2), take it with
+//	                     sigtimedwait(2) and report the raw siginfo
 package main
 
 import (
@@ -41,6 +45,8 @@ type Report struct {
 	Signals []int          `json:"signals,omitempty"`
 	// WinSize is the rows and columns of the terminal at fd 0, if any.
 	WinSize []int `json:"winsize,omitempty"`
+	// Siginfo is the kernel's siginfo_t, as bytes, in siginfo mode.
+	Siginfo []byte `json:"siginfo,omitempty"`
 }
 
 func main() {
@@ -67,6 +73,8 @@ func main() {
 		r.Signals = countSignals(atoi(os.Args[2]))
 	case "blocked":
 		execBlocked(os.Args[2], os.Args[3:])
+	case "siginfo":
+		r.Siginfo = takeSignal(os.Args[2], syscall.Signal(atoi(os.Args[3])))
 	default:
 		fmt.Fprintf(os.Stderr, "probe: unknown mode %q\n", mode)
 		os.Exit(64)
@@ -164,4 +172,40 @@ func execBlocked(list string, argv []string) {
 	err := syscall.Exec(argv[0], argv, os.Environ())
 	fmt.Fprintf(os.Stderr, "probe: exec %s: %v\n", argv[0], err)
 	os.Exit(66)
+}
+
+// takeSignal sends the probe sig by kill(2) or by tgkill(2) to this
+// thread, and takes it with sigtimedwait(2): the kernel's own siginfo_t,
+// which a Go program otherwise never sees. sig must be blocked in every
+// thread, as it is when the probe starts with it blocked (the Go runtime
+// leaves it so), or a thread of the runtime would take it first.
+func takeSignal(how string, sig syscall.Signal) []byte {
+	runtime.LockOSThread()
+	set := uint64(1) << (sig - 1)
+	var mask uint64
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0, 0, uintptr(unsafe.Pointer(&mask)), 8, 0, 0); errno != 0 || mask&set == 0 {
+		fmt.Fprintf(os.Stderr, "probe: signal %d is not blocked (run under probe blocked %d)\n", sig, sig)
+		os.Exit(67)
+	}
+	var err error
+	switch how {
+	case "kill":
+		err = syscall.Kill(os.Getpid(), sig)
+	case "tgkill":
+		err = syscall.Tgkill(os.Getpid(), syscall.Gettid(), sig)
+	default:
+		err = fmt.Errorf("unknown sender %q: want kill or tgkill", how)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "probe: send signal %d: %v\n", sig, err)
+		os.Exit(67)
+	}
+	info := make([]byte, 128) // the kernel's siginfo_t is 128 bytes
+	timeout := syscall.Timespec{Sec: 5}
+	if _, _, errno := syscall.Syscall6(syscall.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(&set)),
+		uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&timeout)), 8, 0, 0); errno != 0 {
+		fmt.Fprintf(os.Stderr, "probe: take signal %d: %v\n", sig, errno)
+		os.Exit(67)
+	}
+	return info
 }

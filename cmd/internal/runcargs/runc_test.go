@@ -44,6 +44,9 @@ func TestAgainstRunc(t *testing.T) {
 	}
 	for _, tc := range parseErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.differs != "" {
+				t.Skip(tc.differs)
+			}
 			dir, argv := movedArgv(t, tc.argv)
 			if _, err := Parse(argv, dir); err == nil {
 				t.Fatalf("Parse(%q) succeeded, want error %q", argv, tc.want)
