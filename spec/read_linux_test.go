@@ -33,7 +33,7 @@ func TestReadConfigFileRefuses(t *testing.T) {
 		{"link to /dev/zero: not a regular file", zero, "read " + zero + ": not a regular file"},
 		{"a FIFO: refused at once, not waited on", fifo, "read " + fifo + ": not a regular file"},
 		{"a folder: not a regular file", dir, "read " + dir + ": not a regular file"},
-		{"over the limit: refused with its size", big, "read " + big + ": 16777217 bytes, more than the 16 MiB a config may have"},
+		{"over the limit: refused with its size", big, "read " + big + ": 8388609 bytes, more than the 8 MiB a config may have"},
 		{"missing: open error", filepath.Join(dir, "none"), "open " + filepath.Join(dir, "none") + ": no such file or directory"},
 	}
 	for _, tt := range tests {
