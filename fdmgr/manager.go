@@ -54,6 +54,13 @@ type FDManager struct {
 	// borrowBelow) is still duplicated, to a low number.
 	Borrow bool
 
+	// ListenNetNS, when set before PrepareFDs, is the path of a network
+	// namespace (such as /proc/PID/ns/net) in which listen: sources on IP
+	// networks and on abstract unix addresses are bound, instead of this
+	// process's own: a container's listeners belong in its network. It
+	// needs CAP_SYS_ADMIN.
+	ListenNetNS string
+
 	requests []Request
 	envs     []string // EnvName of each request's name
 	// inheritable, filled by CheckFDs, tells for each request whose
@@ -175,6 +182,8 @@ func (m *FDManager) PrepareFDs() error {
 	if m.Borrow {
 		borrow = borrowBelow(len(m.requests))
 	}
+	var netns *netnsThread
+	defer func() { netns.stop() }()
 	for i, k := range order(m.requests, m.envs) {
 		r := &m.requests[k]
 		fd := FD{Request: r, Target: first + i}
@@ -185,6 +194,13 @@ func (m *FDManager) PrepareFDs() error {
 				fd.inherited = m.inheritable[k]
 			} else {
 				fd.inherited, err = inheritable(r.Source.FD)
+			}
+		} else if m.ListenNetNS != "" && bindsInNetNS(r.Source) {
+			if netns == nil {
+				netns, err = enterNetNS(m.ListenNetNS)
+			}
+			if err == nil {
+				netns.run(func() { fd.Dup, fd.created, err = openTracked(r.Source) })
 			}
 		} else {
 			fd.Dup, fd.created, err = openTracked(r.Source)

@@ -98,6 +98,7 @@ func createLocked(lower string, a *runcargs.Args, c *createRequest, g gate) erro
 	if err != nil {
 		return err
 	}
+	m.ListenNetNS = containerNetNS(cfg.Spec)
 	if err := checkOptions(c, caller, cfg); err != nil {
 		return err
 	}

@@ -52,6 +52,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 cat "$b/config.json" > "$n.config" 2>/dev/null
+eval "$WW_FAKE_HOOK"
 exit ` + strconv.Itoa(status) + "\n"
 	if err := os.WriteFile(f.path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -125,21 +126,22 @@ func wwVarsOf(env []string) []string {
 }
 
 // fakeBundle writes a bundle whose config holds only what ww reads.
-func fakeBundle(t *testing.T, annotations map[string]string, env []string) string {
+func fakeBundle(t *testing.T, annotations map[string]string, env []string, namespaces ...map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeConfig(t, dir, annotations, env)
+	writeConfig(t, dir, annotations, env, namespaces...)
 	return dir
 }
 
-func writeConfig(t *testing.T, dir string, annotations map[string]string, env []string) {
+// writeConfig writes a config with a pid namespace and namespaces.
+func writeConfig(t *testing.T, dir string, annotations map[string]string, env []string, namespaces ...map[string]string) {
 	t.Helper()
 	cfg := map[string]any{
 		"ociVersion":  "1.2.0",
 		"process":     map[string]any{"args": []string{"/probe"}, "cwd": "/", "env": env},
 		"root":        map[string]any{"path": "rootfs"},
 		"annotations": annotations,
-		"linux":       map[string]any{"namespaces": []map[string]string{{"type": "pid"}}},
+		"linux":       map[string]any{"namespaces": append([]map[string]string{{"type": "pid"}}, namespaces...)},
 	}
 	data, err := json.Marshal(cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/ww-dev/ww/cmd/internal/runcargs"
@@ -97,6 +98,25 @@ func checkFDLimit(caller callerFDs, n int) error {
 	}
 	return fmt.Errorf("annotations ask for %d fds, at %d to %d, and ww needs as many free fds above them: past the fd limit %d",
 		n, caller.first(), last, lim.Cur)
+}
+
+// containerNetNS is the network namespace in which a container's
+// listeners are bound: the one its config names by path (a pod's, or one
+// its engine made). It is "", ww's own, when the container shares the
+// node's network (no network namespace in the config) or gets a new,
+// empty one from the runtime (no path): a socket there could not be
+// reached, and handing a node socket to a container without a network is
+// what socket activation is for.
+func containerNetNS(s *specs.Spec) string {
+	if s == nil || s.Linux == nil {
+		return ""
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.NetworkNamespace {
+			return ns.Path
+		}
+	}
+	return ""
 }
 
 // checkOptions checks the options the annotations set against the
