@@ -20,7 +20,7 @@ import (
 // After SIGTERM, a create that did not finish leaves no file ww made.
 func TestRuntimeKilledCreate(t *testing.T) {
 	requireRunc(t)
-	runs := 100
+	runs := 200
 	if testing.Short() {
 		runs = 20
 	}
