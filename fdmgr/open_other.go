@@ -25,6 +25,14 @@ func (unsupportedError) Is(target error) bool { return target == errors.ErrUnsup
 
 var errNoHandOver = unsupportedError{"handing fds to a program"}
 
+// kindImpl is what a kind's own file provides: here, only a parser (see
+// open_linux.go).
+type kindImpl interface {
+	// parse parses rest, what follows the prefix and its colon in text;
+	// the caller sets Kind and Text.
+	parse(text, rest string) (Source, error)
+}
+
 // made is a file that opening a source created; nothing is opened here.
 type made struct{}
 
