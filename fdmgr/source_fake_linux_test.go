@@ -54,7 +54,7 @@ func TestNewKind(t *testing.T) {
 		t.Errorf("usage %q does not end with the new kind's", got)
 	}
 	opened := PrefixList(table.kinds(func(row sourceKind) bool { return !row.held }))
-	if !strings.HasSuffix(opened, ", listen: or null:") {
+	if !strings.HasSuffix(opened, `, "listen:" or "null:"`) {
 		t.Errorf("opened kinds %q do not end with null:", opened)
 	}
 	fd, created, err := table.open(s)

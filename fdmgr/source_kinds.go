@@ -1,6 +1,9 @@
 package fdmgr
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // sourceKinds is the table of kinds of SOURCE, in the order usage text
 // lists them; it is never changed. A new kind is a row here and a file of
@@ -92,8 +95,8 @@ func (t kindTable) usage() []string {
 	return lines
 }
 
-// PrefixList names kinds by their prefixes, colon and all, in a list for
-// an error message: "file:, unix:, tcp: or listen:".
+// PrefixList names kinds by their prefixes, colon and all, quoted, in a
+// list for an error message: "file:", "unix:", "tcp:" or "listen:".
 func PrefixList(kinds []SourceKind) string {
 	var b strings.Builder
 	for i, k := range kinds {
@@ -104,7 +107,7 @@ func PrefixList(kinds []SourceKind) string {
 		default:
 			b.WriteString(", ")
 		}
-		b.WriteString(string(k) + ":")
+		b.WriteString(strconv.Quote(string(k) + ":"))
 	}
 	return b.String()
 }

@@ -126,10 +126,10 @@ func TestPrefixList(t *testing.T) {
 		want  string
 	}{
 		{"no kind, empty", nil, ""},
-		{"one kind, its prefix", []SourceKind{SourceTCP}, "tcp:"},
-		{"two kinds, joined by or", []SourceKind{SourceUnix, SourceTCP}, "unix: or tcp:"},
+		{"one kind, its prefix quoted", []SourceKind{SourceTCP}, `"tcp:"`},
+		{"two kinds, joined by or", []SourceKind{SourceUnix, SourceTCP}, `"unix:" or "tcp:"`},
 		{"four kinds, commas then or", []SourceKind{SourceFile, SourceUnix, SourceTCP, SourceListen},
-			"file:, unix:, tcp: or listen:"},
+			`"file:", "unix:", "tcp:" or "listen:"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
