@@ -51,10 +51,9 @@
 // # Platforms
 //
 // The package builds wherever Go does. The child's side works on every
-// Unix-like system. Where a process inherits no fds by number (Windows,
-// Plan 9, js, wasip1), Receive gives an empty set for an environment that
-// describes no fd, and an error that is errors.ErrUnsupported for one that
-// does. The parent's side opens and places fds with Linux system calls:
+// Unix-like system. Elsewhere (Windows, Plan 9, js, wasip1), Receive gives
+// an empty set for an environment that describes no fd, and an error that
+// is errors.ErrUnsupported for one that does. The parent's side opens and places fds with Linux system calls:
 // elsewhere requests are parsed, ordered and named, but CheckFDs and
 // PrepareFDs fail with errors.ErrUnsupported.
 package fdmgr

@@ -2,16 +2,16 @@
 
 package fdmgr
 
-// Windows, Plan 9, js and wasip1 have no fds that a process inherits by
-// number, so nothing can be received there. Receive still reads the
-// environment: when it describes no fd, a program gets an empty Received
-// (every lookup fails as for a name not passed), so that it can fall back
-// to opening its own; when it describes some, Receive fails, and the error
-// is errors.ErrUnsupported.
+// Receiving rests on the Unix fd calls (fcntl, fstat, getsockopt), which
+// Windows, Plan 9, js and wasip1 lack, so nothing is received there.
+// Receive still reads the environment: when it describes no fd, a program
+// gets an empty Received (every lookup fails as for a name not passed),
+// so that it can fall back to opening its own; when it describes some,
+// Receive fails, and the error is errors.ErrUnsupported.
 
 var errNoReceive = unsupportedError{"receiving fds"}
 
-func checkOpen(fd int) error { return errNoReceive }
+func checkOpen(int) error { return errNoReceive }
 
 func closeFD(int) error { return errNoReceive }
 
