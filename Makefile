@@ -4,7 +4,7 @@ BIN     := bin
 FUZZTIME ?= 5s
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test check unit fuzz deps demo bench install clean
+.PHONY: all build test check cross unit fuzz deps demo bench install clean
 
 all: build
 
@@ -13,9 +13,10 @@ build:
 
 # The one command that runs every test: installs what the tests need,
 # fails on gofmt differences, go vet findings and staticcheck findings,
-# runs the tests with the race detector (root-only ones included when run
-# as root) and fuzzes the parsers for a few seconds each.
-test: deps check unit fuzz
+# builds fdmgr for other platforms, runs the tests with the race detector
+# (root-only ones included when run as root) and fuzzes the parsers for a
+# few seconds each.
+test: deps check cross unit fuzz
 
 deps:
 	@bash .ci/deps
@@ -26,6 +27,27 @@ check:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt differs:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+
+# fdmgr's child side is imported by other people's programs, so it must
+# build wherever they do: for each platform in CROSS, build and vet fdmgr
+# and a program that takes a listener through it; then run fdmgr's
+# portable tests as js/wasm under Node.js, where no fd can be received
+# (skipped without node). To try every platform Go supports but android
+# and ios, whose programs link only with cgo:
+# make cross CROSS="$(go tool dist list | grep -v -e android -e ios)"
+CROSS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 freebsd/amd64 freebsd/arm64 windows/amd64 windows/arm64
+cross:
+	@set -e; for p in $(strip $(CROSS)); do \
+		echo "cross: $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build ./fdmgr ./cmd/internal/receiver; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) vet ./fdmgr ./cmd/internal/receiver; \
+	done
+	@if command -v node >/dev/null; then \
+		echo "cross: js/wasm tests under node"; \
+		GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./fdmgr; \
+	else \
+		echo "cross: no node, js/wasm tests skipped"; \
+	fi
 
 unit:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...

@@ -47,4 +47,13 @@
 // net.Conn, with close-on-exec set, so that no program parses the
 // variables by hand. ParseEnvVar is the one reading of a WW_FD_* variable
 // that they, and a check of a container's environment, share.
+//
+// # Platforms
+//
+// The package builds wherever Go does. The child's side works on every
+// Unix-like system. Elsewhere (Windows, Plan 9, js, wasip1), Receive gives
+// an empty set for an environment that describes no fd, and an error that
+// is errors.ErrUnsupported for one that does. The parent's side opens and places fds with Linux system calls:
+// elsewhere requests are parsed, ordered and named, but CheckFDs and
+// PrepareFDs fail with errors.ErrUnsupported.
 package fdmgr

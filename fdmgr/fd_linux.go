@@ -21,27 +21,6 @@ func dupCloexec(fd, min int) (int, error) {
 	}
 }
 
-// checkOpen reports whether fd is open in this process.
-func checkOpen(fd int) error {
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-		if errors.Is(err, unix.EBADF) {
-			return fmt.Errorf("fd %d is not open", fd)
-		}
-		return fmt.Errorf("fd %d: %w", fd, err)
-	}
-	return nil
-}
-
-// closeFD closes fd; an interrupted close has still released the fd on
-// Linux and is not retried.
-func closeFD(fd int) error {
-	err := unix.Close(fd)
-	if errors.Is(err, unix.EINTR) {
-		return nil
-	}
-	return err
-}
-
 // CloseOnExecFrom sets close-on-exec on every fd numbered min or more, so
 // that no fd this process inherited or opened reaches a program it starts
 // except the ones placed there on purpose. Fds are not closed: the Go

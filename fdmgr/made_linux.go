@@ -19,7 +19,7 @@ func madeAt(path string) *made {
 	if unix.Lstat(path, &st) != nil {
 		return nil
 	}
-	return &made{path: path, dev: st.Dev, ino: st.Ino}
+	return &made{path: path, dev: uint64(st.Dev), ino: st.Ino} // st_dev is 32 bits on mips
 }
 
 // remove unlinks the file if it is still the one this process made.
@@ -28,7 +28,7 @@ func (m *made) remove() {
 		return
 	}
 	var st unix.Stat_t
-	if unix.Lstat(m.path, &st) != nil || st.Dev != m.dev || st.Ino != m.ino {
+	if unix.Lstat(m.path, &st) != nil || uint64(st.Dev) != m.dev || st.Ino != m.ino {
 		return
 	}
 	unix.Unlink(m.path) // best effort: the run is refused either way

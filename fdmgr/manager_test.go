@@ -1,3 +1,5 @@
+//go:build linux
+
 package fdmgr
 
 import (
@@ -37,8 +39,9 @@ func TestParseFDFlag(t *testing.T) {
 		{"fd past int32, error", []string{"db=2147483648"}, nil, `"db=2147483648": fd "2147483648" is out of range`},
 		{"fd past int64, error", []string{"db=99999999999999999999"}, nil, `fd "99999999999999999999" is out of range`},
 		{"unknown kind, error", []string{"db=bogus:x"}, nil, `"db=bogus:x": source "bogus:x" is of no known kind`},
-		{"digit first, error", []string{"1db=3"}, nil, `"1db=3": name "1db" must start with a letter`},
-		{"underscore first, error", []string{"_db=3"}, nil, `name "_db" must start with a letter`},
+		{"digit first, error", []string{"1db=3"}, nil, `"1db=3": name "1db" must start with an ASCII letter`},
+		{"underscore first, error", []string{"_db=3"}, nil, `name "_db" must start with an ASCII letter`},
+		{"accented letter first, error", []string{"é=3"}, nil, `"é=3": name "é" must start with an ASCII letter`},
 		{"dot in name, error", []string{"d.b=3"}, nil, `"d.b=3": name "d.b" has character '.'`},
 		{"accented letter in name, error", []string{"aé=3"}, nil, `"aé=3": name "aé" has character 'é'`},
 		{"byte that is no UTF-8 in name, error", []string{"d\xffb=3"}, nil, `"d\xffb=3": name "d\xffb" has character "\xff"`},

@@ -18,8 +18,8 @@ const FirstFD = 3
 // valid systemd fd names (which allow up to 255 characters).
 const maxNameLen = 63
 
-// ValidateName reports whether name may name an fd: 1 to 63 characters, a
-// letter first, then letters, digits, '_' or '-'.
+// ValidateName reports whether name may name an fd: 1 to 63 characters, an
+// ASCII letter first, then ASCII letters, digits, '_' or '-'.
 func ValidateName(name string) error {
 	if name == "" {
 		return fmt.Errorf("name is empty")
@@ -33,7 +33,7 @@ func ValidateName(name string) error {
 		case isLetter(c):
 		case i > 0 && (isDigit(c) || c == '_' || c == '-'):
 		case i == 0:
-			return fmt.Errorf("name %q must start with a letter", name)
+			return fmt.Errorf("name %q must start with an ASCII letter", name)
 		default:
 			return fmt.Errorf("name %q has character %s: only letters, digits, '_' and '-' are allowed", name, quoteCharAt(name, i))
 		}

@@ -14,6 +14,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// kindImpl is what a kind's own file provides: on Linux, a parser and an
+// opener (see open_other.go for the other systems).
+type kindImpl interface {
+	// parse parses rest, what follows the prefix and its colon in text;
+	// the caller sets Kind and Text.
+	parse(text, rest string) (Source, error)
+	// open returns a close-on-exec fd for the source, numbered FirstFD or
+	// more, and the file it created, if any. On error nothing it opened
+	// stays open.
+	open(s Source) (fd int, created *made, err error)
+}
+
 // open returns a close-on-exec fd for the source, numbered FirstFD or more
 // so that it can never be mistaken for a standard stream. On error nothing
 // it opened stays open.
@@ -25,39 +37,16 @@ func open(s Source) (int, error) {
 // openTracked is open that also returns the file it created, if any,
 // for removal should the run be refused.
 func openTracked(s Source) (int, *made, error) {
-	switch s.Kind {
-	case SourceFile:
-		return openPath(s)
-	case SourceListen:
-		if s.Network == "unix" {
-			return listenUnix(s.Path)
-		}
-	}
-	fd, err := openOther(s)
-	return fd, nil, err
+	return sourceKinds.open(s)
 }
 
-func openOther(s Source) (int, error) {
-	switch s.Kind {
-	case SourceFD:
-		if err := checkOpen(s.FD); err != nil {
-			return -1, err
-		}
-		return dupCloexec(s.FD, FirstFD)
-	case SourceConnect:
-		switch s.Network {
-		case "unix":
-			return connectUnix(s)
-		case "tcp":
-			return connectTCP(s)
-		}
-	case SourceListen:
-		switch s.Network {
-		case "tcp", "tcp6", "udp", "udp6":
-			return listenIP(s)
-		}
+// open opens s with the opener of its kind's row.
+func (t kindTable) open(s Source) (int, *made, error) {
+	row, ok := t.lookup(s.Kind)
+	if !ok {
+		return -1, nil, fmt.Errorf("source %q: unknown kind", s.Text)
 	}
-	return -1, fmt.Errorf("source %q: unknown kind", s.Text)
+	return row.impl.open(s)
 }
 
 // aboveStdio moves fd to FirstFD or above when the kernel gave it 0, 1 or

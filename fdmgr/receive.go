@@ -56,6 +56,10 @@ type receivedFD struct {
 // Every value is checked and every fd must be open before anything is
 // changed; then close-on-exec is set on each fd, so that none leaks into a
 // program this one starts. The environment itself is left alone.
+//
+// On a system where no fd can be received (Windows, Plan 9, js, wasip1),
+// an environment that describes an fd is an error that is
+// errors.ErrUnsupported; one that describes none gives an empty Received.
 func Receive(environ []string) (*Received, error) {
 	r, err := parseReceived(environ, os.Getpid())
 	if err != nil {

@@ -58,7 +58,7 @@ func TestReceiveParse(t *testing.T) {
 		{name: "WW_FD_DB=99999999999, out of range", environ: []string{"WW_FD_DB=99999999999"}, wantErr: `WW_FD_DB="99999999999": fd is out of range`},
 		{name: "WW_FD_DB=2, a standard stream", environ: []string{"WW_FD_DB=2"}, wantErr: `WW_FD_DB="2": fd 2 is a standard stream, named fds start at 3`},
 		{name: "WW_FD_=3, empty name", environ: []string{"WW_FD_=3"}, wantErr: `WW_FD_="3": name is empty`},
-		{name: "WW_FD_9X=3, name starts with a digit", environ: []string{"WW_FD_9X=3"}, wantErr: `WW_FD_9X="3": name "9X" must start with a letter`},
+		{name: "WW_FD_9X=3, name starts with a digit", environ: []string{"WW_FD_9X=3"}, wantErr: `WW_FD_9X="3": name "9X" must start with an ASCII letter`},
 		{name: "WW_FD_db=3, name not upper case", environ: []string{"WW_FD_db=3"}, wantErr: `WW_FD_db="3": name "db" should be written "DB"`},
 		{name: "WW_FD_A-B=3, name with a dash", environ: []string{"WW_FD_A-B=3"}, wantErr: `WW_FD_A-B="3": name "A-B" should be written "A_B"`},
 		{name: "WW_FD_DB set to two values, error", environ: []string{"WW_FD_DB=3", "WW_FD_DB=4"}, wantErr: `WW_FD_DB is set twice: "3" and "4"`},

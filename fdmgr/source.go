@@ -2,59 +2,19 @@ package fdmgr
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// SourceKind tells where a named fd comes from.
-type SourceKind int
+// SourceKind names a kind of SOURCE by the prefix that starts it, without
+// the colon: "file" for file:PATH. Each kind is one row of a table, which
+// SourceKinds lists, and lives in its own file.
+type SourceKind string
 
-const (
-	// SourceFD is an fd that ww already holds: "N" or "fd:N".
-	SourceFD SourceKind = iota
-	// SourceFile is a file opened by path: "file:PATH[?OPTIONS]".
-	SourceFile
-	// SourceConnect is a stream socket connected to a listener:
-	// "tcp:HOST:PORT" or "unix:PATH", each with an optional "?timeout=".
-	SourceConnect
-	// SourceListen is a bound socket, listening if it is a stream:
-	// "listen:NETWORK:ADDRESS".
-	SourceListen
-)
-
-// String returns the kind's prefix in a SOURCE, without the colon.
-func (k SourceKind) String() string {
-	switch k {
-	case SourceFD:
-		return "fd"
-	case SourceFile:
-		return "file"
-	case SourceConnect:
-		return "connect"
-	case SourceListen:
-		return "listen"
-	}
-	return "SourceKind(" + strconv.Itoa(int(k)) + ")"
-}
-
-// OpenMode is how a SourceFile is opened, as written after "?mode=".
-type OpenMode string
-
-// The modes of a SourceFile. None of them truncates; a file is created
-// only when the source asks for it with create=PERM.
-const (
-	OpenRead      OpenMode = "r"  // O_RDONLY, the default
-	OpenWrite     OpenMode = "w"  // O_WRONLY, writing from offset 0 over what is there
-	OpenReadWrite OpenMode = "rw" // O_RDWR
-	OpenAppend    OpenMode = "a"  // O_WRONLY|O_APPEND
-)
-
-// DefaultTimeout limits a connect, and the lookup of a host name, when the
-// source sets no timeout.
-const DefaultTimeout = 10 * time.Second
+// String returns the kind's prefix, without the colon.
+func (k SourceKind) String() string { return string(k) }
 
 // Source is a parsed SOURCE of a NAME=SOURCE request. Its fields are
 // plain values so that a policy can match them ("listen on tcp port 80",
@@ -64,8 +24,8 @@ type Source struct {
 	Kind SourceKind
 	// FD is the fd number of a SourceFD.
 	FD int
-	// Network is the socket's network: "tcp" or "unix" for a
-	// SourceConnect; "tcp", "tcp6", "udp", "udp6" or "unix" for a
+	// Network is the socket's network: "tcp" for a SourceTCP, "unix" for
+	// a SourceUnix; "tcp", "tcp6", "udp", "udp6" or "unix" for a
 	// SourceListen.
 	Network string
 	// Host is the host of a tcp or udp socket as written, without the
@@ -87,7 +47,8 @@ type Source struct {
 	Perm uint32
 	// Dir asks for a SourceFile that is a directory, opened read-only.
 	Dir bool
-	// Timeout limits a SourceConnect; zero means DefaultTimeout.
+	// Timeout limits the connect of a SourceTCP or SourceUnix; zero means
+	// DefaultTimeout.
 	Timeout time.Duration
 	// Text is the source as written.
 	Text string
@@ -111,55 +72,29 @@ type Source struct {
 // ParseSource checks syntax only: whether an fd is open, a file exists or
 // a host name resolves is found out when the fd is prepared.
 func ParseSource(text string) (Source, error) {
+	return sourceKinds.parse(text)
+}
+
+// parse parses text with the parser of the row its prefix names.
+func (t kindTable) parse(text string) (Source, error) {
 	if text == "" {
 		return Source{}, fmt.Errorf("source is empty")
 	}
-	kind, rest, ok := strings.Cut(text, ":")
+	prefix, rest, ok := strings.Cut(text, ":")
 	if !ok {
-		return parseFDSource(text, text)
+		// A SOURCE without a prefix is an fd number: N is short for fd:N.
+		prefix, rest = string(SourceFD), text
 	}
-	var s Source
-	var err error
-	switch kind {
-	case "fd":
-		return parseFDSource(text, rest)
-	case "file":
-		s, err = parseFileSource(text, rest)
-	case "unix", "tcp":
-		s, err = parseConnectSource(text, kind, rest)
-	case "listen":
-		s, err = parseListenSource(text, rest)
-	default:
+	row, ok := t.lookup(SourceKind(prefix))
+	if !ok {
 		return Source{}, fmt.Errorf("source %q is of no known kind", text)
 	}
+	s, err := row.impl.parse(text, rest)
 	if err != nil {
 		return Source{}, err
 	}
-	s.Text = text
+	s.Kind, s.Text = row.kind, text
 	return s, nil
-}
-
-func parseFDSource(text, num string) (Source, error) {
-	if num == "" {
-		return Source{}, fmt.Errorf("fd %q is empty", text)
-	}
-	for i := 0; i < len(num); i++ {
-		if !isDigit(num[i]) && !(i == 0 && (num[i] == '-' || num[i] == '+')) {
-			return Source{}, fmt.Errorf("fd %q is not a number", num)
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	switch {
-	case err != nil && strings.HasPrefix(num, "-"):
-		return Source{}, fmt.Errorf("fd %q is negative", num)
-	case err != nil || n > math.MaxInt32:
-		return Source{}, fmt.Errorf("fd %q is out of range", num)
-	case n < 0:
-		return Source{}, fmt.Errorf("fd %q is negative", num)
-	case num[0] == '+' || num[0] == '-':
-		return Source{}, fmt.Errorf("fd %q is not a number", num)
-	}
-	return Source{Kind: SourceFD, FD: int(n), Text: text}, nil
 }
 
 // IsFD reports whether the source is an fd number that ww already holds.
@@ -168,14 +103,14 @@ func (s Source) IsFD() bool { return s.Kind == SourceFD }
 // String returns the source as written.
 func (s Source) String() string { return s.Text }
 
-// Address returns where a socket source points: HOST:PORT (an IPv6
-// literal in brackets) for tcp and udp, the path for unix; and the path
-// of a SourceFile. It is empty for a SourceFD.
+// Address returns where a source points: the path of a file or of a unix
+// socket, HOST:PORT (an IPv6 literal in brackets) of a tcp or udp socket.
+// It is empty for a SourceFD.
 func (s Source) Address() string {
 	switch {
-	case s.Kind == SourceFile || s.Network == "unix":
+	case s.Path != "":
 		return s.Path
-	case s.Kind == SourceConnect || s.Kind == SourceListen:
+	case s.Network != "":
 		return net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 	}
 	return ""

@@ -4,22 +4,12 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // maxUnixPath is the longest unix socket path: sun_path holds 108 bytes,
 // the last of them the terminating NUL.
 const maxUnixPath = 107
-
-// maxPerm is the largest permission create= takes: no set-id or sticky
-// bits on a file made on a caller's behalf.
-const maxPerm = 0o777
-
-// maxTimeout is the longest timeout= a connect takes: longer waits are a
-// mistake, and deadlines this far off stay clear of overflow.
-const maxTimeout = time.Hour
 
 // options are the key=value pairs after a source's first '?'.
 type options map[string]string
@@ -51,114 +41,6 @@ func splitOptions(text, rest, kind string, known ...string) (string, options, er
 		opts[key] = val
 	}
 	return addr, opts, nil
-}
-
-// parseFileSource parses PATH[?mode=M&create=PERM&dir=B] of file:.
-func parseFileSource(text, rest string) (Source, error) {
-	path, opts, err := splitOptions(text, rest, "file:", "mode", "create", "dir")
-	if err != nil {
-		return Source{}, err
-	}
-	if err := checkPath(text, path); err != nil {
-		return Source{}, err
-	}
-	s := Source{Kind: SourceFile, Path: path, Mode: OpenRead}
-	if m, ok := opts["mode"]; ok {
-		switch OpenMode(m) {
-		case OpenRead, OpenWrite, OpenReadWrite, OpenAppend:
-			s.Mode = OpenMode(m)
-		default:
-			return Source{}, fmt.Errorf("file mode %q is not r, w, rw or a", m)
-		}
-	}
-	if p, ok := opts["create"]; ok {
-		perm, err := strconv.ParseUint(p, 8, 32)
-		if err != nil || perm > maxPerm {
-			return Source{}, fmt.Errorf("create permission %q is not octal from 0 to 0777", p)
-		}
-		if s.Mode == OpenRead {
-			return Source{}, fmt.Errorf("option \"create\" needs mode w, rw or a")
-		}
-		s.Create, s.Perm = true, uint32(perm)
-	}
-	if d, ok := opts["dir"]; ok {
-		if d != "true" && d != "false" {
-			return Source{}, fmt.Errorf("option \"dir\" is %q, not true or false", d)
-		}
-		if d == "true" && s.Mode != OpenRead {
-			return Source{}, fmt.Errorf("option \"dir\" needs mode r, not %q", s.Mode)
-		}
-		s.Dir = d == "true"
-	}
-	return s, nil
-}
-
-// parseConnectSource parses the rest of tcp:HOST:PORT or unix:PATH, each
-// with an optional ?timeout=D.
-func parseConnectSource(text, network, rest string) (Source, error) {
-	addr, opts, err := splitOptions(text, rest, network+":", "timeout")
-	if err != nil {
-		return Source{}, err
-	}
-	s := Source{Kind: SourceConnect, Network: network}
-	if t, ok := opts["timeout"]; ok {
-		d, err := time.ParseDuration(t)
-		if err != nil || d <= 0 {
-			return Source{}, fmt.Errorf("timeout %q is not a positive duration such as 5s", t)
-		}
-		if d > maxTimeout {
-			return Source{}, fmt.Errorf("timeout %q is longer than an hour", t)
-		}
-		s.Timeout = d
-	}
-	if network == "unix" {
-		s.Path = addr
-		return s, checkUnixPath(text, addr)
-	}
-	if addr == "" {
-		return Source{}, fmt.Errorf("source %q has no address", text)
-	}
-	if s.Host, s.Port, err = parseHostPort(text, addr); err != nil {
-		return Source{}, err
-	}
-	switch {
-	case s.Host == "":
-		return Source{}, fmt.Errorf("source %q has no host", text)
-	case s.Port == 0:
-		return Source{}, fmt.Errorf("port 0 of %q can be listened on, not connected to", text)
-	}
-	return s, nil
-}
-
-// parseListenSource parses the rest of listen:NETWORK:ADDRESS.
-func parseListenSource(text, rest string) (Source, error) {
-	network, addr, ok := strings.Cut(rest, ":")
-	switch network {
-	case "tcp", "tcp6", "udp", "udp6", "unix":
-	default:
-		return Source{}, fmt.Errorf("listen network %q is not tcp, tcp6, udp, udp6 or unix", network)
-	}
-	addr, _, err := splitOptions(text, addr, "listen:"+network+":")
-	if err != nil {
-		return Source{}, err
-	}
-	if !ok || addr == "" {
-		return Source{}, fmt.Errorf("source %q has no address", text)
-	}
-	s := Source{Kind: SourceListen, Network: network}
-	if network == "unix" {
-		s.Path = addr
-		return s, checkUnixPath(text, addr)
-	}
-	if s.Host, s.Port, err = parseHostPort(text, addr); err != nil {
-		return Source{}, err
-	}
-	if strings.HasSuffix(network, "6") && s.Host != "" {
-		if ip, err := netip.ParseAddr(s.Host); err == nil && !ip.Is6() {
-			return Source{}, fmt.Errorf("%s address %q is not IPv6", network, s.Host)
-		}
-	}
-	return s, nil
 }
 
 // parseHostPort splits HOST:PORT, where HOST is empty, an IPv4 address,

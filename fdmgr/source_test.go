@@ -31,19 +31,19 @@ func TestParseSource(t *testing.T) {
 			Source{Kind: SourceFile, Path: "/x", Mode: OpenReadWrite, Create: true}, ""},
 		{"dir=true, directory", "file:/d?dir=true", Source{Kind: SourceFile, Path: "/d", Mode: OpenRead, Dir: true}, ""},
 		{"dir=false, plain file", "file:/d?dir=false&mode=w", Source{Kind: SourceFile, Path: "/d", Mode: OpenWrite}, ""},
-		{"unix path, connect", "unix:/run/db.sock", Source{Kind: SourceConnect, Network: "unix", Path: "/run/db.sock"}, ""},
-		{"unix @, abstract", "unix:@db", Source{Kind: SourceConnect, Network: "unix", Path: "@db"}, ""},
+		{"unix path, connect", "unix:/run/db.sock", Source{Kind: SourceUnix, Network: "unix", Path: "/run/db.sock"}, ""},
+		{"unix @, abstract", "unix:@db", Source{Kind: SourceUnix, Network: "unix", Path: "@db"}, ""},
 		{"unix 107 bytes, accepted", "unix:" + long[:maxUnixPath],
-			Source{Kind: SourceConnect, Network: "unix", Path: long[:maxUnixPath]}, ""},
+			Source{Kind: SourceUnix, Network: "unix", Path: long[:maxUnixPath]}, ""},
 		{"unix timeout, kept", "unix:/s?timeout=2s",
-			Source{Kind: SourceConnect, Network: "unix", Path: "/s", Timeout: 2 * time.Second}, ""},
+			Source{Kind: SourceUnix, Network: "unix", Path: "/s", Timeout: 2 * time.Second}, ""},
 		{"tcp IPv4, connect", "tcp:127.0.0.1:5432",
-			Source{Kind: SourceConnect, Network: "tcp", Host: "127.0.0.1", Port: 5432}, ""},
+			Source{Kind: SourceTCP, Network: "tcp", Host: "127.0.0.1", Port: 5432}, ""},
 		{"tcp IPv6 in brackets, host without", "tcp:[::1]:5432",
-			Source{Kind: SourceConnect, Network: "tcp", Host: "::1", Port: 5432}, ""},
+			Source{Kind: SourceTCP, Network: "tcp", Host: "::1", Port: 5432}, ""},
 		{"tcp host name and timeout, kept", "tcp:db.example.com:65535?timeout=1500ms",
-			Source{Kind: SourceConnect, Network: "tcp", Host: "db.example.com", Port: 65535, Timeout: 1500 * time.Millisecond}, ""},
-		{"tcp leading zeros, decimal", "tcp:db:0080", Source{Kind: SourceConnect, Network: "tcp", Host: "db", Port: 80}, ""},
+			Source{Kind: SourceTCP, Network: "tcp", Host: "db.example.com", Port: 65535, Timeout: 1500 * time.Millisecond}, ""},
+		{"tcp leading zeros, decimal", "tcp:db:0080", Source{Kind: SourceTCP, Network: "tcp", Host: "db", Port: 80}, ""},
 		{"listen tcp empty host, every address", "listen:tcp::8080", Source{Kind: SourceListen, Network: "tcp", Port: 8080}, ""},
 		{"listen tcp 0.0.0.0, IPv4", "listen:tcp:0.0.0.0:80", Source{Kind: SourceListen, Network: "tcp", Host: "0.0.0.0", Port: 80}, ""},
 		{"listen tcp [::], port 0", "listen:tcp:[::]:0", Source{Kind: SourceListen, Network: "tcp", Host: "::"}, ""},
@@ -86,7 +86,7 @@ func TestParseSource(t *testing.T) {
 		{"timeout zero, error", "tcp:h:1?timeout=0s", Source{}, `timeout "0s" is not a positive duration such as 5s`},
 		{"timeout negative, error", "tcp:h:1?timeout=-1s", Source{}, `timeout "-1s" is not a positive duration such as 5s`},
 		{"timeout 1h, accepted", "tcp:h:1?timeout=1h",
-			Source{Kind: SourceConnect, Network: "tcp", Host: "h", Port: 1, Timeout: time.Hour}, ""},
+			Source{Kind: SourceTCP, Network: "tcp", Host: "h", Port: 1, Timeout: time.Hour}, ""},
 		{"timeout past 1h, error", "tcp:h:1?timeout=61m", Source{}, `timeout "61m" is longer than an hour`},
 		{"file option on unix, error", "unix:/s?mode=w", Source{}, `option "mode" is unknown to unix: (known: timeout)`},
 		{"unknown tcp option, error", "tcp:h:1?timeout=1s&x=1", Source{}, `option "x" is unknown to tcp: (known: timeout)`},
@@ -173,10 +173,10 @@ func TestSourceAddress(t *testing.T) {
 
 func TestSourceKindString(t *testing.T) {
 	for k, want := range map[SourceKind]string{
-		SourceFD: "fd", SourceFile: "file", SourceConnect: "connect", SourceListen: "listen", 9: "SourceKind(9)",
+		SourceFD: "fd", SourceFile: "file", SourceUnix: "unix", SourceTCP: "tcp", SourceListen: "listen",
 	} {
 		if got := k.String(); got != want {
-			t.Errorf("SourceKind(%d).String() = %q, want %q", int(k), got, want)
+			t.Errorf("SourceKind %q String() = %q, want %q", string(k), got, want)
 		}
 	}
 }
@@ -203,6 +203,9 @@ func FuzzParseSource(f *testing.F) {
 		if err != nil || again != s || s.Text != text {
 			t.Fatalf("ParseSource(%q) = %+v, again %+v, %v", text, s, again, err)
 		}
+		if _, ok := sourceKinds.lookup(s.Kind); !ok {
+			t.Fatalf("ParseSource(%q) kind %q is not in the table", text, s.Kind)
+		}
 		switch s.Kind {
 		case SourceFD:
 			if s != (Source{Kind: SourceFD, FD: s.FD, Text: text}) || s.FD < 0 {
@@ -212,7 +215,7 @@ func FuzzParseSource(f *testing.F) {
 			if s.Path == "" || s.Mode == "" || s.Network != "" || s.Port != 0 || s.Perm > maxPerm {
 				t.Fatalf("file source %q: %+v", text, s)
 			}
-		case SourceConnect, SourceListen:
+		case SourceUnix, SourceTCP, SourceListen:
 			if s.Network == "" || s.Port < 0 || s.Port > 65535 || (s.Network == "unix") != (s.Path != "") {
 				t.Fatalf("socket source %q: %+v", text, s)
 			}

@@ -132,7 +132,7 @@ func TestParseAnnotations(t *testing.T) {
 		{
 			name:        "name starting with a digit: error",
 			annotations: map[string]string{"fd.ww.dev/9x": "/tmp/x"},
-			wantErr:     `annotation "fd.ww.dev/9x": name "9x" must start with a letter`,
+			wantErr:     `annotation "fd.ww.dev/9x": name "9x" must start with an ASCII letter`,
 		},
 		{
 			name:        "empty name: error",

@@ -85,7 +85,7 @@ func TestEnvModifiers(t *testing.T) {
 		{name: "FDEnv bare prefix: error", before: withEnv(), mod: FDEnv([]string{"WW_FD_=3"}),
 			wantErr: `env "WW_FD_=3": name is empty`},
 		{name: "FDEnv name starting with a digit: error", before: withEnv(), mod: FDEnv([]string{"WW_FD_9=3"}),
-			wantErr: `env "WW_FD_9=3": name "9" must start with a letter`},
+			wantErr: `env "WW_FD_9=3": name "9" must start with an ASCII letter`},
 		{name: "FDEnv lower-case name: error", before: withEnv(), mod: FDEnv([]string{"WW_FD_db=3"}),
 			wantErr: `env "WW_FD_db=3": name "db" should be written "DB"`},
 		{name: "FDEnv fd not a number: error", before: withEnv(), mod: FDEnv([]string{"WW_FD_DB=x"}),

@@ -12,7 +12,7 @@ import (
 	"github.com/ww-dev/ww/fdmgr"
 )
 
-const runUsage = `Usage:
+var runUsage = `Usage:
   ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...]
   ww run --bundle DIR [--id ID] [--runtime NAME|PATH] [--with-fd NAME=SOURCE]... [--systemd] [-- ARG...]
 
@@ -20,8 +20,7 @@ Each --with-fd NAME=SOURCE hands an fd to the program. The fds land at 3, 4, 5, 
 (inherited fds first, by number, then the others by name), and the program
 finds each in WW_FD_<NAME>=<fd>. With --bundle, the program is the container's.
 
-SOURCE: N | fd:N | file:PATH[?mode=r|w|rw|a&create=PERM&dir=true]
-        unix:PATH | tcp:HOST:PORT | listen:tcp|tcp6|udp|udp6:HOST:PORT | listen:unix:PATH
+SOURCE: ` + strings.Join(fdmgr.SourceUsage(), "\n        ") + `
 
 Flags:
 `

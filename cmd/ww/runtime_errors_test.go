@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ww-dev/ww/fdmgr"
 )
 
 // TestRuntimeErrors checks that a bad request is a JSON log line in the
@@ -27,7 +29,7 @@ func TestRuntimeErrors(t *testing.T) {
 		{"file missing, refused", map[string]string{"fd.ww.dev/db": "file:/nonexistent/x"},
 			[]string{`fd.ww.dev/db`, "file:/nonexistent/x", "no such file"}},
 		{"no known kind, refused", map[string]string{"fd.ww.dev/db": "bogus"},
-			[]string{`fd.ww.dev/db`, `"bogus"`, "no known kind"}},
+			[]string{`fd.ww.dev/db`, `"bogus"`, "no known kind: want " + fdmgr.PrefixList(fdmgr.OpenedKinds())}},
 		{"bad systemd option, refused", map[string]string{"fd.ww.dev/db": "file:/dev/null", "options.ww.dev/systemd": "yes"},
 			[]string{`options.ww.dev/systemd`, `"yes"`}},
 	}

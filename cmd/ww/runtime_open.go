@@ -68,7 +68,7 @@ func planFDs(c *createRequest, caller callerFDs) (*fdmgr.FDManager, error) {
 	for _, r := range c.reqs.FDs {
 		if !strings.Contains(r.Source, ":") {
 			// Not even an fd number, which the annotation parser refused.
-			return nil, fmt.Errorf(`annotation %q: %q is of no known kind: want "file:", "unix:", "tcp:" or "listen:"`, r.Key, quoteValue(r.Source))
+			return nil, fmt.Errorf("annotation %q: %q is of no known kind: want %s", r.Key, quoteValue(r.Source), fdmgr.PrefixList(fdmgr.OpenedKinds()))
 		}
 		if err := m.Add(r.Name, r.Source); err != nil {
 			return nil, fmt.Errorf("annotation %q: %q: %w", r.Key, quoteValue(r.Source), err)

@@ -7,13 +7,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openPath opens a SourceFile. O_NONBLOCK keeps the open from waiting for
+// open opens a SourceFile. O_NONBLOCK keeps the open from waiting for
 // the other end of a FIFO (and for a device's carrier); it is cleared
 // before the fd is handed on. O_NOCTTY keeps a terminal from becoming
 // ww's controlling terminal. A directory is refused unless Dir asks for
 // one: a program handed a directory as its log would fail late and
 // obscurely.
-func openPath(s Source) (fd int, created *made, err error) {
+func (fileSource) open(s Source) (fd int, created *made, err error) {
 	flags := unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK
 	switch s.Mode {
 	case OpenWrite:

@@ -13,6 +13,19 @@ import (
 // it to net.core.somaxconn.
 const listenBacklog = unix.SOMAXCONN
 
+// open binds a socket of the source's network, and listens on it if it
+// is a stream.
+func (listenSource) open(s Source) (int, *made, error) {
+	switch s.Network {
+	case "unix":
+		return listenUnix(s.Path)
+	case "tcp", "tcp6", "udp", "udp6":
+		fd, err := listenIP(s)
+		return fd, nil, err
+	}
+	return -1, nil, fmt.Errorf("source %q: unknown kind", s.Text)
+}
+
 // listenIP opens a tcp or udp SourceListen. An empty host is every
 // address: for tcp and udp the dual-stack [::] (IPV6_V6ONLY off), or
 // 0.0.0.0 when the kernel has no IPv6; for tcp6 and udp6 [::] with

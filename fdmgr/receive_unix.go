@@ -1,3 +1,5 @@
+//go:build unix
+
 package fdmgr
 
 import (
@@ -26,7 +28,7 @@ func setCloexec(fd int) error {
 // care.
 type fdKind struct {
 	mode      uint32 // st_mode & S_IFMT
-	family    int    // SO_DOMAIN, for a socket
+	family    int    // the address family, for a socket (AF_UNSPEC if unknown)
 	sotype    int    // SO_TYPE, for a socket
 	listening bool   // SO_ACCEPTCONN, for a socket
 }
@@ -36,12 +38,12 @@ func statFD(fd int) (fdKind, error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fdKind{}, fmt.Errorf("fstat: %w", err)
 	}
-	k := fdKind{mode: st.Mode & unix.S_IFMT}
+	k := fdKind{mode: uint32(st.Mode) & unix.S_IFMT} // st_mode is 16 bits on the BSDs
 	if k.mode != unix.S_IFSOCK {
 		return k, nil
 	}
 	var errs [3]error
-	k.family, errs[0] = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	k.family, errs[0] = socketFamily(fd)
 	k.sotype, errs[1] = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
 	accepting, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN)
 	k.listening, errs[2] = accepting != 0, err
@@ -86,12 +88,15 @@ func (k fdKind) socketString() string {
 		s = map[int]string{unix.SOCK_STREAM: "tcp", unix.SOCK_DGRAM: "udp", unix.SOCK_RAW: "raw ip"}[k.sotype]
 	case unix.AF_UNIX:
 		s = map[int]string{unix.SOCK_STREAM: "unix stream", unix.SOCK_DGRAM: "unix datagram", unix.SOCK_SEQPACKET: "unix seqpacket"}[k.sotype]
-	case unix.AF_NETLINK:
-		s = "netlink"
+	default:
+		s = familyName(k.family)
 	}
-	if s == "" {
+	switch {
+	case s == "" && k.family == unix.AF_UNSPEC:
+		s = fmt.Sprintf("socket of an unknown family, type %d", k.sotype)
+	case s == "":
 		s = fmt.Sprintf("socket of family %d, type %d", k.family, k.sotype)
-	} else {
+	default:
 		s += " socket"
 	}
 	switch {
@@ -102,16 +107,6 @@ func (k fdKind) socketString() string {
 	}
 	return s
 }
-
-// fdUse is what an accessor of Received turns an fd into.
-type fdUse int
-
-const (
-	useAny fdUse = iota
-	useListener
-	usePacket
-	useConn
-)
 
 // fits reports whether an fd of kind k can be put to use u.
 func (u fdUse) fits(k fdKind) bool {
@@ -124,17 +119,4 @@ func (u fdUse) fits(k fdKind) bool {
 		return k.stream() && !k.listening
 	}
 	return true
-}
-
-// String says what u needs, after "is not ".
-func (u fdUse) String() string {
-	switch u {
-	case useListener:
-		return "a listening socket"
-	case usePacket:
-		return "a datagram socket"
-	case useConn:
-		return "a connected stream socket"
-	}
-	return "usable"
 }

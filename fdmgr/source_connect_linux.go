@@ -66,6 +66,18 @@ func resolve(host, network string, timeout time.Duration) ([]netip.Addr, error) 
 	return ips, nil
 }
 
+// open connects to the socket at the source's path.
+func (unixSource) open(s Source) (int, *made, error) {
+	fd, err := connectUnix(s)
+	return fd, nil, err
+}
+
+// open connects to the source's host and port.
+func (tcpSource) open(s Source) (int, *made, error) {
+	fd, err := connectTCP(s)
+	return fd, nil, err
+}
+
 // connectTCP connects to each address of the host in turn, until one
 // accepts, all within the source's timeout.
 func connectTCP(s Source) (int, error) {
