@@ -74,8 +74,14 @@ type RefusedError struct {
 
 // Error reads: annotation "fd.ww.dev/db": "file:/etc/shadow": REASON,
 // each value quoted and cut after 200 bytes.
-func (e *RefusedError) Error() string {
-	return "annotation " + quote(e.Key) + ": " + quote(e.Source) + ": " + e.Reason
+func (e *RefusedError) Error() string { return subject(e.Key, e.Source) + ": " + e.Reason }
+
+// Subject names the request in messages: annotation "KEY": "SOURCE",
+// each value quoted and cut after 200 bytes.
+func (d Decision) Subject() string { return subject(d.Key, d.Source) }
+
+func subject(key, source string) string {
+	return "annotation " + quote(key) + ": " + quote(source)
 }
 
 // Decide decides request r of container c under p. It is a pure function
@@ -104,7 +110,7 @@ func (p *Policy) Decide(c Container, r Request) Decision {
 	case c.nsErr != nil:
 		return d.refuse("the container's namespace is unknown: " + shorten(c.nsErr))
 	}
-	if err := checkContainerNamespace(c.Namespace); err != nil {
+	if err := ValidateNamespace(c.Namespace); err != nil {
 		return d.refuse("the container's namespace is unknown: " + err.Error())
 	}
 	if name, ok := strings.CutPrefix(r.Source, NodePrefix); ok {

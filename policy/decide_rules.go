@@ -31,8 +31,12 @@ func (p *Policy) decideListen(d Decision, c Container, src fdmgr.Source) Decisio
 		return d.refuse("listening in the node's network (" + why + ") is " + p.notAllowed(d.Namespace) +
 			"; hostNetwork lists the namespaces that may")
 	}
-	d = d.grant(fmt.Sprintf("listening in the node's network (%s) is granted to %s by hostNetwork of %s",
-		why, grantee(pattern, d.Namespace), p), src)
+	by := "hostNetwork of " + p.String()
+	if p.IsDefault() {
+		by = p.String()
+	}
+	d = d.grant(fmt.Sprintf("listening in the node's network (%s) is granted to %s by %s",
+		why, grantee(pattern, d.Namespace), by), src)
 	d.Network = Network{Kind: NetworkHost}
 	return d
 }

@@ -97,7 +97,7 @@ func checkGrant(t *testing.T, c Container, d Decision) {
 	if d.Err() != nil || strings.ContainsFunc(d.Key+d.Source, isControl) || len(d.Source) > MaxSourceLen {
 		t.Fatalf("granted a request refused up front: %+v", d)
 	}
-	if checkContainerNamespace(c.Namespace) != nil || c.nsErr != nil {
+	if ValidateNamespace(c.Namespace) != nil || c.nsErr != nil {
 		t.Fatalf("granted to a container of unknown namespace: %+v", c)
 	}
 	if d.Resource == "" && d.Open.Text != d.Source {

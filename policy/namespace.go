@@ -91,8 +91,9 @@ func checkNamespace(ns string) error {
 	return nil
 }
 
-// checkContainerNamespace checks what Container.Namespace may hold.
-func checkContainerNamespace(ns string) error {
+// ValidateNamespace reports whether ns may be a Container's Namespace:
+// a Kubernetes namespace name, or Local.
+func ValidateNamespace(ns string) error {
 	if ns == Local {
 		return nil
 	}
