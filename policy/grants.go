@@ -21,9 +21,9 @@ type Grant struct {
 
 // Grants returns what p grants, one Grant for each namespace entry it
 // names, Local first (always there, if only to say it gets nothing), then
-// the others sorted. A Failed policy grants nothing.
+// the others sorted. A nil or Failed policy grants nothing.
 func (p *Policy) Grants() []Grant {
-	if p.origin == fromFailure {
+	if p == nil || p.origin == fromFailure {
 		return nil
 	}
 	byNS := map[string]*Grant{Local: {Namespace: Local}}
