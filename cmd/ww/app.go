@@ -73,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCommand(ctx, args[2:], stdout)
 	case "runtime":
 		return runtimeMain(args[2:], stderr)
+	case "policy":
+		return policyCommand(args[2:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -89,6 +91,7 @@ Usage:
   ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...]
   ww run --bundle DIR [--id ID] [--runtime NAME|PATH] [--with-fd NAME=SOURCE]... [--systemd] [-- ARG...]
   ww runtime [RUNC GLOBAL FLAGS] COMMAND [ARGS...]
+  ww policy check [FILE] | ww policy test --namespace NS [--policy FILE] KEY=SOURCE...
 
 Commands:
   run       run a program, or an OCI bundle's container, with named fds

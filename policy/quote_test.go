@@ -1,0 +1,32 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestQuote(t *testing.T) {
+	tests := []struct {
+		name, in, quoted, clipped string
+	}{
+		{"short, whole", "abc", `"abc"`, "abc"},
+		{"control character, escaped", "a\nb", `"a\nb"`, `"a\nb"`},
+		{"201 bytes, cut at 200", strings.Repeat("a", 201), `"` + strings.Repeat("a", 200) + `"… (201 bytes)`,
+			strings.Repeat("a", 200) + "… (201 bytes)"},
+		{"rune across byte 200, cut before it", strings.Repeat("a", 199) + "é", `"` + strings.Repeat("a", 199) + `"… (201 bytes)`,
+			strings.Repeat("a", 199) + "… (201 bytes)"},
+		{"4-byte rune across byte 200, cut before it", strings.Repeat("a", 198) + "😀", `"` + strings.Repeat("a", 198) + `"… (202 bytes)`,
+			strings.Repeat("a", 198) + "… (202 bytes)"},
+		{"invalid UTF-8, escaped", "\xff", `"\xff"`, `"\xff"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := quote(tt.in); got != tt.quoted {
+				t.Errorf("quote = %s, want %s", got, tt.quoted)
+			}
+			if got := clip(tt.in); got != tt.clipped {
+				t.Errorf("clip = %s, want %s", got, tt.clipped)
+			}
+		})
+	}
+}
