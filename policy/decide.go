@@ -134,7 +134,7 @@ func (p *Policy) Decide(c Container, r Request) Decision {
 		return p.decideListen(d, c, src)
 	case src.Network == "unix":
 		return p.decideUnix(d, src)
-	case src.Kind == fdmgr.SourceConnect:
+	case src.Kind == fdmgr.SourceTCP:
 		return p.decideTCP(d, src)
 	case src.Kind == fdmgr.SourceListen:
 		return p.decideListen(d, c, src)
@@ -210,7 +210,7 @@ func (d Decision) Action() string {
 	}
 	verb := "open"
 	switch d.Open.Kind {
-	case fdmgr.SourceConnect:
+	case fdmgr.SourceTCP, fdmgr.SourceUnix:
 		verb = "connect to"
 	case fdmgr.SourceListen:
 		verb = "bind"
