@@ -17,12 +17,28 @@ import (
 
 // Binaries built once for every test in this package.
 var (
+	runtimePolicy string
 	wwBin      string
 	probeBin   string
 	sdprobeBin string
 	// sdprobeCBin is empty when libsystemd's headers are missing.
 	sdprobeCBin string
 )
+
+// runtimePolicyYAML is the node policy of the tests: /dev/null as a node
+// resource, files beneath the folders the tests write in, and listeners
+// anywhere, for every container.
+const runtimePolicyYAML = `version: 1
+resources:
+  "null": {source: "file:/dev/null", namespaces: ["@local", "*"]}
+  nullw: {source: "file:/dev/null?mode=w", namespaces: ["@local", "*"]}
+raw:
+  - namespaces: ["@local", "*"]
+    files: [/etc, /tmp, /dev/shm, /run, /var/tmp]
+    unix: [/tmp, /run, /dev/shm]
+hostNetwork:
+  namespaces: ["@local", "*"]
+`
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ww-test-")
@@ -44,6 +60,14 @@ func TestMain(m *testing.M) {
 			}
 		}
 		sdprobeCBin = buildCProbe(dir)
+		// ww runtime, and every engine the tests start it from, judges
+		// annotations by this node policy.
+		runtimePolicy = filepath.Join(dir, "policy.yaml")
+		if err := os.WriteFile(runtimePolicy, []byte(runtimePolicyYAML), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		os.Setenv("WW_POLICY", runtimePolicy)
 		return m.Run()
 	}()
 	os.Exit(code)

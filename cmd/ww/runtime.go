@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/ww-dev/ww/cmd/internal/runcargs"
+	"github.com/ww-dev/ww/fdmgr"
 	"github.com/ww-dev/ww/spec"
 )
 
@@ -38,7 +39,7 @@ func runtimeMain(args []string, stderr io.Writer) error {
 		// The lower runtime is the judge of what it does not run.
 		err = passThrough(lower, args)
 	default:
-		err = create(lower, a, openGate{})
+		err = create(lower, a)
 	}
 	var ee *exitError
 	switch {
@@ -60,11 +61,11 @@ func runtimeMain(args []string, stderr io.Writer) error {
 // create runs the lower runtime's create or run for a. When the bundle's
 // config asks for nothing and holds nothing of ww's, ww replaces itself
 // with the lower runtime. Otherwise the runtime path runs its parts in
-// order: read the requests, judge them (g), open the fds, edit the config,
+// order: read the requests, judge them by the node policy, open the fds, edit the config,
 // start the lower runtime with the fds. It returns the lower runtime's
 // status, or an error with nothing created, everything it opened closed
 // and every file it made removed.
-func create(lower string, a *runcargs.Args, g gate) error {
+func create(lower string, a *runcargs.Args) error {
 	c, err := readRequest(a.Bundle)
 	if err != nil {
 		return err
@@ -84,31 +85,46 @@ func create(lower string, a *runcargs.Args, g gate) error {
 	if c, err = readRequest(a.Bundle); err != nil {
 		return err
 	}
-	return createLocked(lower, a, c, g)
+	return createLocked(lower, a, c)
 }
 
 // createLocked is create once the bundle is ww's alone.
-func createLocked(lower string, a *runcargs.Args, c *createRequest, g gate) error {
+func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 	caller := callerFDsOf(a)
 	cfg, err := spec.Parse(c.data)
 	if err != nil {
 		return fmt.Errorf("load config %q: %w", c.path, err)
 	}
-	m, err := planFDs(c, caller)
+	if err := checkKinds(c); err != nil {
+		return err
+	}
+	g, err := newPolicyGate(os.Environ(), a.ID, c, cfg.Spec)
 	if err != nil {
 		return err
 	}
-	m.ListenNetNS = containerNetNS(cfg.Spec)
-	if err := checkOptions(c, caller, cfg); err != nil {
+	defer g.close()
+	grants, err := judgeAll(g, c)
+	if err != nil {
 		return err
 	}
-	if err := judgeAll(g, c); err != nil {
+	m, err := planFDs(grants, caller)
+	if err != nil {
+		return err
+	}
+	m.ListenNetNS = g.listenNetNS()
+	if err := checkOptions(c, caller, cfg); err != nil {
 		return err
 	}
 	argv, err := a.WithPreserveFDs(caller.count() + m.Len())
 	if err != nil {
 		return err
 	}
+	return openEditStart(lower, a, c, cfg, m, caller, argv)
+}
+
+// openEditStart opens the fds, edits the config and starts the lower
+// runtime: the parts of the runtime path that make things on the host.
+func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.Config, m *fdmgr.FDManager, caller callerFDs, argv []string) error {
 	// From here ww makes things on the host: a signal is held until they
 	// are undone, or passed on to the lower runtime once it runs.
 	sigs := holdSignals()

@@ -24,13 +24,13 @@ func TestRuntimeErrors(t *testing.T) {
 	}{
 		{"fd number in annotation, refused", map[string]string{"fd.ww.dev/db": "3"},
 			[]string{`fd.ww.dev/db`, `"3"`, "fd number"}},
-		{"bad name, refused", map[string]string{"fd.ww.dev/9x": "file:/dev/null"},
+		{"bad name, refused", map[string]string{"fd.ww.dev/9x": "node:null"},
 			[]string{`fd.ww.dev/9x`, "must start with"}},
-		{"file missing, refused", map[string]string{"fd.ww.dev/db": "file:/nonexistent/x"},
-			[]string{`fd.ww.dev/db`, "file:/nonexistent/x", "no such file"}},
+		{"file missing, refused", map[string]string{"fd.ww.dev/db": "file:/tmp/ww-nonexistent/x"},
+			[]string{`fd.ww.dev/db`, "file:/tmp/ww-nonexistent/x", "no such file"}},
 		{"no known kind, refused", map[string]string{"fd.ww.dev/db": "bogus"},
 			[]string{`fd.ww.dev/db`, `"bogus"`, "no known kind: want " + fdmgr.PrefixList(fdmgr.OpenedKinds())}},
-		{"bad systemd option, refused", map[string]string{"fd.ww.dev/db": "file:/dev/null", "options.ww.dev/systemd": "yes"},
+		{"bad systemd option, refused", map[string]string{"fd.ww.dev/db": "node:null", "options.ww.dev/systemd": "yes"},
 			[]string{`options.ww.dev/systemd`, `"yes"`}},
 	}
 	for _, tc := range tests {
@@ -85,7 +85,7 @@ func TestRuntimeLowerMissing(t *testing.T) {
 func TestRuntimeRun(t *testing.T) {
 	requireRunc(t)
 	s := newShim(t, wwBin)
-	bundle := annotated(t, []string{"fds"}, map[string]string{"fd.ww.dev/db": "file:/dev/null"})
+	bundle := annotated(t, []string{"fds"}, map[string]string{"fd.ww.dev/db": "node:null"})
 	out, code := s.run("run", "--bundle", bundle, "ww-rt-run")
 	if code != 0 {
 		b, _ := os.ReadFile(s.log)

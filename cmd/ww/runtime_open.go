@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/ww-dev/ww/cmd/internal/runcargs"
@@ -59,25 +58,34 @@ func callerListenFDs() int {
 	return n
 }
 
-// planFDs turns the requests into an FDManager whose fds land after the
-// caller's, checking every source and that the fds fit under the fd
-// limit. It opens nothing.
-func planFDs(c *createRequest, caller callerFDs) (*fdmgr.FDManager, error) {
+// planFDs turns the granted requests into an FDManager whose fds land
+// after the caller's, checking that they fit under the fd limit. It opens
+// nothing.
+func planFDs(grants []grant, caller callerFDs) (*fdmgr.FDManager, error) {
 	m := fdmgr.NewFDManager()
 	m.First = caller.first()
-	for _, r := range c.reqs.FDs {
-		if !strings.Contains(r.Source, ":") {
-			// Not even an fd number, which the annotation parser refused.
-			return nil, fmt.Errorf("annotation %q: %q is of no known kind: want %s", r.Key, quoteValue(r.Source), fdmgr.PrefixList(fdmgr.OpenedKinds()))
-		}
-		if err := m.Add(r.Name, r.Source); err != nil {
-			return nil, fmt.Errorf("annotation %q: %q: %w", r.Key, quoteValue(r.Source), err)
+	for _, g := range grants {
+		if err := m.AddSource(g.Name, g.open); err != nil {
+			return nil, fmt.Errorf("annotation %q: %q: %w", g.Key, quoteValue(g.Source), err)
 		}
 	}
 	if err := checkFDLimit(caller, m.Len()); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkKinds refuses a source that is of no kind at all, before the gate
+// judges it: an annotation names a file or socket.
+func checkKinds(c *createRequest) error {
+	for _, r := range c.reqs.FDs {
+		if !strings.Contains(r.Source, ":") {
+			// Not even an fd number, which the annotation parser refused.
+			return fmt.Errorf("annotation %q: %q is of no known kind: want %s",
+				r.Key, quoteValue(r.Source), fdmgr.PrefixList(fdmgr.OpenedKinds()))
+		}
+	}
+	return nil
 }
 
 // checkFDLimit makes sure that the caller's fds and ww's n fds all fit
@@ -98,25 +106,6 @@ func checkFDLimit(caller callerFDs, n int) error {
 	}
 	return fmt.Errorf("annotations ask for %d fds, at %d to %d, and ww needs as many free fds above them: past the fd limit %d",
 		n, caller.first(), last, lim.Cur)
-}
-
-// containerNetNS is the network namespace in which a container's
-// listeners are bound: the one its config names by path (a pod's, or one
-// its engine made). It is "", ww's own, when the container shares the
-// node's network (no network namespace in the config) or gets a new,
-// empty one from the runtime (no path): a socket there could not be
-// reached, and handing a node socket to a container without a network is
-// what socket activation is for.
-func containerNetNS(s *specs.Spec) string {
-	if s == nil || s.Linux == nil {
-		return ""
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == specs.NetworkNamespace {
-			return ns.Path
-		}
-	}
-	return ""
 }
 
 // checkOptions checks the options the annotations set against the

@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/ww-dev/ww/fdmgr"
 	"github.com/ww-dev/ww/spec"
 )
 
@@ -142,15 +143,15 @@ func TestConfigEdits(t *testing.T) {
 		after  []string
 	}{
 		{"one fd: WW_FD_* set, old ones and LISTEN_* gone",
-			`{"annotations":{"fd.ww.dev/db":"file:/dev/null"}}`, callerFDs{},
+			`{"annotations":{"fd.ww.dev/db":"node:null"}}`, callerFDs{},
 			[]string{"A=1", "WW_FD_OLD=7", "LISTEN_FDS=2", "LISTEN_PID=1"},
 			[]string{"A=1", "WW_FD_DB=3"}},
 		{"systemd: LISTEN_* for ww's fds",
-			`{"annotations":{"fd.ww.dev/db":"file:/dev/null","options.ww.dev/systemd":"true"}}`, callerFDs{},
+			`{"annotations":{"fd.ww.dev/db":"node:null","options.ww.dev/systemd":"true"}}`, callerFDs{},
 			[]string{"A=1"},
 			[]string{"A=1", "WW_FD_DB=3", "LISTEN_FDS=1", "LISTEN_FDNAMES=db", "LISTEN_PID=1"}},
 		{"caller's socket activation: LISTEN_* for its fds, ww's after",
-			`{"annotations":{"fd.ww.dev/db":"file:/dev/null"}}`, callerFDs{listen: 2, preserve: 1},
+			`{"annotations":{"fd.ww.dev/db":"node:null"}}`, callerFDs{listen: 2, preserve: 1},
 			[]string{"A=1"},
 			[]string{"A=1", "WW_FD_DB=6", "LISTEN_FDS=2", "LISTEN_PID=1"}},
 		{"nothing asked, stale variables: all gone",
@@ -164,7 +165,7 @@ func TestConfigEdits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := planFDs(c, tt.caller)
+			m, err := planFDs(testGrants(t, c), tt.caller)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,11 +209,11 @@ func TestLowerFiles(t *testing.T) {
 	}
 	defer unix.Close(own)
 	caller := callerFDs{preserve: max(fds[2], own) - 2}
-	c, err := parseRequest("config.json", []byte(`{"annotations":{"fd.ww.dev/db":"file:/dev/null"}}`))
+	c, err := parseRequest("config.json", []byte(`{"annotations":{"fd.ww.dev/db":"node:null"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := planFDs(c, caller)
+	m, err := planFDs(testGrants(t, c), caller)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,14 +281,30 @@ func TestCheckNoLoop(t *testing.T) {
 	}
 }
 
-// refuseGate refuses one name, as a node policy would.
+// testGrants judges c's requests by the tests' node policy.
+func testGrants(t *testing.T, c *createRequest) []grant {
+	t.Helper()
+	g, err := newPolicyGate(os.Environ(), "test", c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	grants, err := judgeAll(g, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grants
+}
+
+// refuseGate refuses one name and grants the others as written, as a
+// node policy would.
 type refuseGate struct{ name string }
 
-func (g refuseGate) judge(_ *createRequest, r spec.FDRequest) error {
+func (g refuseGate) decide(r spec.FDRequest) (fdmgr.Source, error) {
 	if r.Name == g.name {
-		return errors.New("annotation " + r.Key + ": refused")
+		return fdmgr.Source{}, errors.New("annotation " + r.Key + ": refused")
 	}
-	return nil
+	return fdmgr.ParseSource(r.Source)
 }
 
 func TestJudgeAll(t *testing.T) {
@@ -295,10 +312,11 @@ func TestJudgeAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := judgeAll(openGate{}, c); err != nil {
-		t.Errorf("open gate: %v", err)
+	grants, err := judgeAll(refuseGate{"c"}, c)
+	if err != nil || len(grants) != 2 || grants[1].Name != "b" || grants[1].open.Path != "/y" {
+		t.Errorf("grants %+v, error %v; want a and b, b opening /y", grants, err)
 	}
-	if err := judgeAll(refuseGate{"b"}, c); err == nil || err.Error() != "annotation fd.ww.dev/b: refused" {
+	if _, err := judgeAll(refuseGate{"b"}, c); err == nil || err.Error() != "annotation fd.ww.dev/b: refused" {
 		t.Errorf("refusing gate: %v", err)
 	}
 }

@@ -63,9 +63,9 @@ func TestRuntimeLargeConfigs(t *testing.T) {
 	bigEnv := []string{"PATH=/bin", "BIG=" + strings.Repeat("x", 2<<20)}
 	many := map[string]string{}
 	for i := range 1000 {
-		many["fd.ww.dev/f"+strconv.Itoa(i)] = "file:/dev/null"
+		many["fd.ww.dev/f"+strconv.Itoa(i)] = "node:null"
 	}
-	two := map[string]string{"fd.ww.dev/a": "file:/dev/null", "fd.ww.dev/b": "file:/etc/hostname"}
+	two := map[string]string{"fd.ww.dev/a": "node:null", "fd.ww.dev/b": "file:/etc/hostname"}
 	bundles := []string{fakeBundle(t, two, bigEnv), fakeBundle(t, many, []string{"PATH=/bin"})}
 	const runs, workers = 200, 4
 	var failed []string
@@ -176,7 +176,7 @@ func TestRuntimeLoopRefused(t *testing.T) {
 func TestRuntimeRefusalsBeforeLower(t *testing.T) {
 	dup := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dup, "config.json"),
-		[]byte(`{"process":{"args":["a"]},"annotations":{"fd.ww.dev/a":"file:/dev/null"},"annotations":{"fd.ww.dev/b":"file:/dev/null"}}`), 0o644); err != nil {
+		[]byte(`{"process":{"args":["a"]},"annotations":{"fd.ww.dev/a":"node:null"},"annotations":{"fd.ww.dev/b":"node:null"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	zero := t.TempDir()

@@ -182,7 +182,7 @@ func waitStopped(t *testing.T, s *shim, id string) {
 // numbers (LISTEN_FDS first, then --preserve-fds) and ww's follow.
 func TestRuntimeCallerFDs(t *testing.T) {
 	requireRunc(t)
-	ann := map[string]string{"fd.ww.dev/db": "file:/dev/null"}
+	ann := map[string]string{"fd.ww.dev/db": "node:null"}
 	t.Run("--preserve-fds 2, ww's fd at 5", func(t *testing.T) {
 		s := newShim(t, wwBin)
 		bundle := annotated(t, []string{"fds"}, ann)
@@ -251,7 +251,7 @@ func TestRuntimePassThrough(t *testing.T) {
 	}{
 		{"no annotations, config untouched", nil},
 		{"sandbox with fd annotation, config untouched", map[string]string{
-			"io.kubernetes.cri.container-type": "sandbox", "fd.ww.dev/db": "file:/dev/null"}},
+			"io.kubernetes.cri.container-type": "sandbox", "fd.ww.dev/db": "node:null"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newShim(t, link)
