@@ -18,9 +18,9 @@ import (
 // Binaries built once for every test in this package.
 var (
 	runtimePolicy string
-	wwBin      string
-	probeBin   string
-	sdprobeBin string
+	wwBin         string
+	probeBin      string
+	sdprobeBin    string
 	// sdprobeCBin is empty when libsystemd's headers are missing.
 	sdprobeCBin string
 )
