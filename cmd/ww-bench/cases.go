@@ -14,6 +14,8 @@ type benchCase struct {
 	fds int
 	// trigger, when set, is a connection the command waits for.
 	trigger *trigger
+	// env are variables the command gets besides the driver's own.
+	env []string
 }
 
 // comparison is the ratio of two cases' medians, num/den, and the most it

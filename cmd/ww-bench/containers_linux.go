@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -31,6 +32,9 @@ type containers struct {
 	root    string
 	bundles map[string]string // by case name
 	stateID string
+	// policies are the node policies of the ww cases, by case name: the
+	// path WW_POLICY names (a missing file is the default policy).
+	policies map[string]string
 }
 
 // Container case names, and the bundle of the created container.
@@ -42,14 +46,40 @@ const (
 	execState   = "execrunc state"
 	wwState     = "ww runtime state"
 	stateBundle = "created"
+	// Two listeners, through the default policy and through one of 100
+	// resources.
+	wwNoPolicy  = "ww runtime run, no policy"
+	wwResources = "ww runtime run, 100 resources"
 )
 
-// wwAnnotations are the two fds that ww runtime run adds to its container.
+// wwAnnotations are the two fds that ww runtime run adds to its container:
+// a file the policy's raw rule allows, and a node resource.
 func wwAnnotations() map[string]string {
 	return map[string]string{
 		"fd.ww.dev/conf": "file:/etc/hostname",
-		"fd.ww.dev/out":  "file:/dev/null?mode=w",
+		"fd.ww.dev/out":  "node:devnull",
 	}
+}
+
+// listenAnnotations are two listeners in the node's network, which even
+// the default policy grants a container outside Kubernetes.
+func listenAnnotations() map[string]string {
+	return map[string]string{
+		"fd.ww.dev/a": "listen:tcp:127.0.0.1:0",
+		"fd.ww.dev/b": "listen:udp:127.0.0.1:0",
+	}
+}
+
+// benchPolicy is a node policy with n resources besides the ones
+// wwAnnotations name, granting those to containers outside Kubernetes.
+func benchPolicy(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nresources:\n  devnull: {source: \"file:/dev/null?mode=w\", namespaces: [\"@local\"]}\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  r%d: {source: \"unix:/run/bench/r%d.sock\", namespaces: [\"team-%d\", \"shop-*\"]}\n", i, i, i)
+	}
+	b.WriteString("raw:\n  - namespaces: [\"@local\"]\n    files: [/etc]\n")
+	return b.String()
 }
 
 // setUpContainers makes the root file system, the bundles and the created
@@ -84,11 +114,19 @@ func setUpContainers(t containerTools) (c *containers, err error) {
 		return c, err
 	}
 	c.root = filepath.Join(bundleBase, "state")
-	for _, name := range []string{runcRun, execRuncRun, wwRun, stateBundle} {
+	resources := filepath.Join(base, "policy.yaml")
+	if err := os.WriteFile(resources, []byte(benchPolicy(100)), 0o644); err != nil {
+		return c, err
+	}
+	c.policies = map[string]string{wwRun: resources, wwResources: resources, wwNoPolicy: filepath.Join(base, "none.yaml")}
+	for _, name := range []string{runcRun, execRuncRun, wwRun, stateBundle, wwNoPolicy, wwResources} {
 		dir := filepath.Join(bundleBase, strconv.Itoa(len(c.bundles)))
 		var annotations map[string]string
-		if name == wwRun {
+		switch name {
+		case wwRun:
 			annotations = wwAnnotations()
+		case wwNoPolicy, wwResources:
+			annotations = listenAnnotations()
 		}
 		if err := writeBundle(t.runc, dir, rootfs, annotations); err != nil {
 			return c, err
@@ -137,6 +175,11 @@ func writeBundle(runc, dir, rootfs string, annotations map[string]string) error 
 	return cfg.Save()
 }
 
+// policyEnv is the environment that gives a case its node policy.
+func (c *containers) policyEnv(name string) []string {
+	return []string{"WW_POLICY=" + c.policies[name]}
+}
+
 // close deletes the created container and every folder.
 func (c *containers) close() {
 	if c.stateID != "" {
@@ -173,6 +216,7 @@ func containerComparisons() []comparison {
 		{name: "ww runtime run / execrunc run", num: wwRun, den: execRuncRun, target: 1.03},
 		{name: "execrunc state / runc state", num: execState, den: runcState},
 		{name: "ww runtime state / execrunc state", num: wwState, den: execState, target: 1.05},
+		{name: "100 resources / no policy", num: wwResources, den: wwNoPolicy, target: 1.02},
 	}
 }
 
@@ -189,10 +233,12 @@ func containerCases(ww string, t containerTools, c *containers) []benchCase {
 	return []benchCase{
 		{name: runcRun, argv: append([]string{t.runc}, run(runcRun, 1)...)},
 		{name: execRuncRun, argv: append([]string{t.execRunc, t.runc}, run(execRuncRun, 2)...)},
-		{name: wwRun, argv: append([]string{ww, "runtime"}, run(wwRun, 3)...)},
+		{name: wwRun, argv: append([]string{ww, "runtime"}, run(wwRun, 3)...), env: c.policyEnv(wwRun)},
 		{name: runcState, argv: append([]string{t.runc}, state...)},
 		{name: execState, argv: append([]string{t.execRunc, t.runc}, state...)},
 		{name: wwState, argv: append([]string{ww, "runtime"}, state...)},
+		{name: wwNoPolicy, argv: append([]string{ww, "runtime"}, run(wwNoPolicy, 4)...), env: c.policyEnv(wwNoPolicy)},
+		{name: wwResources, argv: append([]string{ww, "runtime"}, run(wwResources, 5)...), env: c.policyEnv(wwResources)},
 	}
 }
 

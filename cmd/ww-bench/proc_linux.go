@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ type runner struct {
 type job struct {
 	name    string
 	argv    []string
+	env     []string
 	files   []uintptr
 	trigger *trigger
 }
@@ -41,7 +43,7 @@ func (r *runner) close() { unix.Close(r.devNull) }
 func (r *runner) job(c benchCase) *job {
 	files := make([]uintptr, 3+c.fds)
 	files[0], files[1], files[2] = uintptr(r.devNull), uintptr(r.devNull), uintptr(r.devNull)
-	return &job{name: c.name, argv: c.argv, files: files, trigger: c.trigger}
+	return &job{name: c.name, argv: c.argv, env: append(slices.Clone(r.env), c.env...), files: files, trigger: c.trigger}
 }
 
 // openFDs opens the copies of /dev/null that j hands over, for one run.
@@ -129,7 +131,7 @@ func (r *runner) run(j *job, files []uintptr) (syscall.WaitStatus, []byte, error
 }
 
 func (r *runner) start(j *job, files []uintptr) (int, error) {
-	pid, err := syscall.ForkExec(j.argv[0], j.argv, &syscall.ProcAttr{Env: r.env, Files: files})
+	pid, err := syscall.ForkExec(j.argv[0], j.argv, &syscall.ProcAttr{Env: j.env, Files: files})
 	if err != nil {
 		return 0, fmt.Errorf("start %s: %w", j.argv[0], err)
 	}
