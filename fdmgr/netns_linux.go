@@ -32,27 +32,40 @@ type netnsThread struct {
 func enterNetNS(path string) (*netnsThread, error) {
 	t := &netnsThread{work: make(chan func()), done: make(chan struct{})}
 	errc := make(chan error, 1)
-	go func() {
-		defer close(t.done)
-		runtime.LockOSThread() // and never unlocked: see netnsThread
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err == nil {
-			err = unix.Setns(fd, unix.CLONE_NEWNET)
-			unix.Close(fd)
-		}
-		errc <- err
-		if err != nil {
-			return
-		}
-		for f := range t.work {
-			f()
-		}
-	}()
+	go t.serve(path, errc)
 	if err := <-errc; err != nil {
 		<-t.done
 		return nil, fmt.Errorf("enter network namespace %q: %w", path, err)
 	}
 	return t, nil
+}
+
+// serve enters the namespace on its own locked thread and runs the work.
+// The Go runtime cannot end the process's main thread: it would park it
+// for good instead, in the namespace, where /proc/self/ns/net would then
+// point. So a goroutine that finds itself on the main thread holds it,
+// which sends the next goroutine to another thread, and hands the work on.
+func (t *netnsThread) serve(path string, errc chan<- error) {
+	runtime.LockOSThread() // and never unlocked: see netnsThread
+	if unix.Gettid() == unix.Getpid() {
+		go t.serve(path, errc)
+		<-t.done
+		runtime.UnlockOSThread()
+		return
+	}
+	defer close(t.done)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		err = unix.Setns(fd, unix.CLONE_NEWNET)
+		unix.Close(fd)
+	}
+	errc <- err
+	if err != nil {
+		return
+	}
+	for f := range t.work {
+		f()
+	}
 }
 
 // run runs f in the namespace and returns once it is done.

@@ -76,11 +76,12 @@ func TestPrepareFDsListenNetNS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	host := inode(t, "/proc/self/ns/net")
 	if err := m.PrepareFDs(); err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	inNS, host := inode(t, ns), inode(t, "/proc/self/ns/net")
+	inNS := inode(t, ns)
 	if inNS == host {
 		t.Fatal("the test's namespace is the host's")
 	}
@@ -96,8 +97,11 @@ func TestPrepareFDsListenNetNS(t *testing.T) {
 			t.Errorf("%s: socket in namespace %d, want %d (container %d, host %d)", fd.Name, got, want, inNS, host)
 		}
 	}
-	if got := inode(t, "/proc/thread-self/ns/net"); got != host {
-		t.Errorf("this thread is left in namespace %d", got)
+	// Neither this thread nor the main one is left in the namespace.
+	for _, self := range []string{"/proc/thread-self/ns/net", "/proc/self/ns/net"} {
+		if got := inode(t, self); got != host {
+			t.Errorf("%s is left in namespace %d", self, got)
+		}
 	}
 }
 

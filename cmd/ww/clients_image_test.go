@@ -159,6 +159,19 @@ func runtimeLink(t *testing.T) string {
 	return link
 }
 
+// runtimeWrapper is a ww-runtime script that runs ww runtime under the
+// tests' node policy, for a client that starts its runtime with an
+// environment of its own (Podman's conmon).
+func runtimeWrapper(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), runtimeName)
+	script := "#!/bin/sh\nWW_POLICY=" + runtimePolicy + " exec " + wwBin + " runtime \"$@\"\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // shortTempDir is a temp dir with a short path, for roots that hold unix
 // sockets (108 bytes at most), removed at the end of the test after
 // unmounting whatever a client left mounted under it.

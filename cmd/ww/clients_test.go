@@ -89,7 +89,7 @@ const podmanCgroup = "ww-test-podman"
 func newPodman(t *testing.T) *podman {
 	t.Helper()
 	bin := requireClients(t, "podman", "conmon")[0]
-	p := &podman{bin: bin, dir: shortTempDir(t, "wwpod"), runtime: runtimeLink(t)}
+	p := &podman{bin: bin, dir: shortTempDir(t, "wwpod"), runtime: runtimeWrapper(t)}
 	policy := filepath.Join(p.dir, "etc", "containers", "policy.json")
 	if err := os.MkdirAll(filepath.Dir(policy), 0o755); err != nil {
 		t.Fatal(err)
