@@ -13,6 +13,29 @@
 // Every other subcommand's arguments are kept as they are, unread, so
 // that ww is never stricter than runc about them.
 //
+// runc's main branch (urfave/cli v3) also takes the global flags but
+// --help, --version and --criu after the subcommand, anywhere among its
+// arguments: "create --root R --bundle B ID", "--log L create ID --root
+// R". Among create's and run's arguments they are read here as create's
+// own flags are, and the last one written counts, one after the
+// subcommand winning over one before it, as in runc main; a value is
+// checked as it counts. runc 1.x refuses any of them there, so argv that
+// runc 1.x takes reads as before. After any other subcommand they are not
+// read: that subcommand's own flags are unknown here, and one may share a
+// global flag's name (runc main's "spec --rootless"). --help or -h after
+// the subcommand is the subcommand's own: for create and run it sets
+// CommandHelp, the container ID then not needed, global flags before or
+// after it still read and their values checked as runc 1.x checks them
+// (runc main, which shows the help without checking, would take
+// "create --log-format yaml --help"; ww refusing it passes it on, see
+// cmd/ww). --version or -v after the subcommand is an unknown flag, in
+// runc main too.
+//
+// Where runc main's parser takes argv that runc 1.x refuses with its
+// create flags alone (a boolean flag, the ID, then more flags; -b with
+// --bundle; "--debug="), it is refused here, as before: see
+// TestAgainstRuncMain for the list.
+//
 // Everything here is pure: no file, environment or working directory is
 // read; the working directory that --bundle defaults to is a parameter.
 package runcargs
