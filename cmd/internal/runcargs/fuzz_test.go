@@ -107,11 +107,14 @@ func checkOnlyCountChanged(t *testing.T, a *Args, out []string, n int) {
 
 // checkGlobalsMoved checks that the global flags Parse read after the
 // subcommand read the same when written before it instead, as runc 1.x
-// reads them: last among the flags there, as the last one counts.
+// reads them: last among the flags there, as the last one counts. Not
+// for help only: create --help is not read past its first other argument
+// (runc's own reordering of the flags ahead of it being kept), so what is
+// left unread can change when flags are taken out of create's arguments.
 func checkGlobalsMoved(t *testing.T, a *Args) {
 	t.Helper()
 	later := laterSettings(t, a)
-	if len(later) == 0 {
+	if len(later) == 0 || !a.Creates() {
 		return
 	}
 	before, _, err := scanFlags(a.Argv, indices(0, a.CommandIndex), "global", globalFlag)
