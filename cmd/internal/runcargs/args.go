@@ -73,11 +73,12 @@ type position struct {
 // differs only on odd argv such as "create ID --bundle --"), and reads
 // the global flags that runc main also takes among the arguments of
 // create and run; cwd is the working directory, which --bundle defaults
-// to. It fails only where runc refuses argv too: on a global flag runc
-// does not know, or a bad value (of --log-format always, of --rootless on
-// create and run only, as runc), and for create and run on a flag runc
-// does not take, a bad value, or other than one container ID. Other
-// subcommands' arguments are not read, so never refused.
+// to. It fails only where runc 1.x refuses argv too (runc main takes a
+// few such argv, listed in doc.go): on a global flag runc does not know,
+// or a bad value (of --log-format always, of --rootless on create and run
+// only, as runc), and for create and run on a flag runc does not take, a
+// bad value, or other than one container ID. Other subcommands' arguments
+// are not read, so never refused.
 func Parse(argv []string, cwd string) (*Args, error) {
 	a := &Args{Argv: slices.Clone(argv), CommandIndex: -1}
 	found, rest, err := scanFlags(a.Argv, indices(0, len(a.Argv)), "global", globalFlag)
@@ -195,8 +196,8 @@ func (a *Args) parseCommand(cwd string) ([]setting, error) {
 }
 
 // lookup looks up a flag of the subcommand, create or run, or a global
-// flag that runc main reads there too. Their names do not overlap, but
-// for --help, which laterGlobalFlag leaves to the subcommand.
+// flag that runc main reads there too. Only --help is both, and there it
+// is the subcommand's: laterGlobalFlag leaves it out.
 func (a *Args) lookup(name string) (flagSpec, bool) {
 	if spec, ok := createFlag(name, a.Command == Run); ok {
 		return spec, true

@@ -13,10 +13,10 @@
 // Every other subcommand's arguments are kept as they are, unread, so
 // that ww is never stricter than runc about them.
 //
-// runc's main branch (urfave/cli v3) also takes the global flags but
-// --help, --version and --criu after the subcommand, anywhere among its
-// arguments: "create --root R --bundle B ID", "--log L create ID --root
-// R". Among create's and run's arguments they are read here as create's
+// runc's main branch (urfave/cli v3) also takes its global flags after
+// the subcommand, anywhere among its arguments: "create --root R --bundle
+// B ID", "--log L create ID --root R" (all but --help and --version,
+// which are each command's own; it has no --criu). Among create's and run's arguments they are read here as create's
 // own flags are; the last one written counts, so one after the
 // subcommand wins over one before it, as in runc main (laterGlobalFlag
 // says how that was established), and values are checked as they count.
