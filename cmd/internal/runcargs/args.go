@@ -2,6 +2,7 @@ package runcargs
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,14 +21,18 @@ type Args struct {
 	// Argv is the command line Parse read, without the program name.
 	Argv []string
 
-	// Global flags.
+	// Global flags, each the value that counts: the last one written.
+	// On create and run, that may be one written after the subcommand,
+	// which runc main reads (see laterGlobalFlag); other subcommands'
+	// arguments are not read, so only flags before them count here.
 	Root, Log, LogFormat, Rootless, Criu string
 	Debug, SystemdCgroup                 bool
 	// Help and Version make runc print and exit, running no subcommand.
 	Help, Version bool
 
 	// Global is Argv before the subcommand, or all of it when there is
-	// none: the global flags as written.
+	// none: the global flags as written before the subcommand (those
+	// written after it are in CommandArgs).
 	Global []string
 	// Command is the subcommand, or "" when there is none.
 	Command string
@@ -65,13 +70,15 @@ type position struct {
 
 // Parse takes apart argv, runc's arguments without the program name, as
 // runc 1.2 to 1.5 read them (upstream runc 1.1, on urfave/cli v1.22.1,
-// differs only on odd argv such as "create ID --bundle --"); cwd is the
-// working directory, which --bundle defaults to. It fails only where runc
-// refuses argv too: on a global flag runc does not know, or a bad value
-// (of --log-format always, of --rootless on create and run only, as
-// runc), and for create and run on a flag runc does not take, a bad
-// value, or other than one container ID. Other subcommands' arguments are
-// not read, so never refused.
+// differs only on odd argv such as "create ID --bundle --"), and reads
+// the global flags that runc main also takes among the arguments of
+// create and run; cwd is the working directory, which --bundle defaults
+// to. It fails only where runc 1.x refuses argv too (runc main takes a
+// few such argv, listed in doc.go): on a global flag runc does not know,
+// or a bad value (of --log-format always, of --rootless on create and run
+// only, as runc), and for create and run on a flag runc does not take, a
+// bad value, or other than one container ID. Other subcommands' arguments
+// are not read, so never refused.
 func Parse(argv []string, cwd string) (*Args, error) {
 	a := &Args{Argv: slices.Clone(argv), CommandIndex: -1}
 	found, rest, err := scanFlags(a.Argv, indices(0, len(a.Argv)), "global", globalFlag)
@@ -92,13 +99,25 @@ func Parse(argv []string, cwd string) (*Args, error) {
 	if a.Help || a.Version {
 		return a, nil
 	}
-	if err := checkLogFormat(global["log-format"]); err != nil {
-		return nil, err
-	}
 	if a.Command != Create && a.Command != Run {
+		if err := checkLogFormat(global["log-format"]); err != nil {
+			return nil, err
+		}
 		return a, nil
 	}
-	if err := a.parseCommand(cwd); err != nil {
+	later, err := a.parseCommand(cwd)
+	if err != nil {
+		// runc 1.x checks --log-format before it reads create's or run's
+		// arguments: that error comes first.
+		if ferr := checkLogFormat(global["log-format"]); ferr != nil {
+			return nil, ferr
+		}
+		return nil, err
+	}
+	// Values are checked as they count, whichever side of the subcommand
+	// they were written on: runc main checks them once all is parsed.
+	maps.Copy(global, last(later))
+	if err := checkLogFormat(global["log-format"]); err != nil {
 		return nil, err
 	}
 	if err := checkRootless(global["rootless"]); err != nil {
@@ -139,42 +158,55 @@ func (a *Args) setGlobal(found []setting) {
 	}
 }
 
-// parseCommand reads the arguments of create or run.
-func (a *Args) parseCommand(cwd string) error {
+// parseCommand reads the arguments of create or run, global flags among
+// them (runc main), which it returns.
+func (a *Args) parseCommand(cwd string) ([]setting, error) {
 	order := reorder(a.Argv, a.CommandIndex+1, a.knows)
 	found, rest, err := scanFlags(a.Argv, order, a.Command, a.lookup)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkForms(found); err != nil {
-		return err
+		return nil, err
 	}
+	var later []setting
 	for _, s := range found {
+		if _, ok := laterGlobalFlag(s.name); ok {
+			later = append(later, s)
+			continue
+		}
 		a.setCommand(s)
 	}
+	a.setGlobal(later)
 	if a.Bundle == "" {
 		a.Bundle = cwd
 	}
 	if a.CommandHelp {
-		return nil
+		return later, nil
 	}
 	switch {
 	case len(rest) == 0:
-		return fmt.Errorf("%s: missing container ID", a.Command)
+		return nil, fmt.Errorf("%s: missing container ID", a.Command)
 	case len(rest) > 1:
-		return fmt.Errorf("%s: unexpected argument %q after container ID %q",
+		return nil, fmt.Errorf("%s: unexpected argument %q after container ID %q",
 			a.Command, a.Argv[rest[1]], a.Argv[rest[0]])
 	}
 	a.ID = a.Argv[rest[0]]
-	return nil
+	return later, nil
 }
 
-// lookup looks up a flag of the subcommand, create or run.
+// lookup looks up a flag of the subcommand, create or run, or a global
+// flag that runc main reads there too. Only --help is both, and there it
+// is the subcommand's: laterGlobalFlag leaves it out.
 func (a *Args) lookup(name string) (flagSpec, bool) {
-	return createFlag(name, a.Command == Run)
+	if spec, ok := createFlag(name, a.Command == Run); ok {
+		return spec, true
+	}
+	return laterGlobalFlag(name)
 }
 
-// knows reports whether the subcommand, create or run, has a flag name.
+// knows reports whether the subcommand, create or run, reads a flag name:
+// one of its own or a global one.
 func (a *Args) knows(name string) bool {
 	_, ok := a.lookup(name)
 	return ok

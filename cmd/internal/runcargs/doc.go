@@ -13,6 +13,31 @@
 // Every other subcommand's arguments are kept as they are, unread, so
 // that ww is never stricter than runc about them.
 //
+// runc's main branch (urfave/cli v3) also takes its global flags after
+// the subcommand, anywhere among its arguments: "create --root R --bundle
+// B ID", "--log L create ID --root R" (all but --help and --version,
+// which are each command's own; it has no --criu). Among create's and run's arguments they are read here as create's
+// own flags are; the last one written counts, so one after the
+// subcommand wins over one before it, as in runc main (laterGlobalFlag
+// says how that was established), and values are checked as they count.
+// runc 1.x refuses a global flag there, so what runc 1.x takes reads as
+// before. After any other subcommand they are not read: its own flags are
+// unknown here, and one may share a global flag's name (runc main's
+// "spec --rootless"); Args then holds the flags before the subcommand.
+//
+// --help or -h after the subcommand is the subcommand's own. On create
+// and run it sets CommandHelp: the container ID is then not needed,
+// global flags on either side are still read and their values checked,
+// and no container is made: runc 1.x prints the help; runc main prints it
+// too, unchecked, but with a container ID fails ("No help topic"). On
+// other subcommands it is not read. --version or -v after the subcommand
+// is an unknown flag, in runc main too.
+//
+// Where runc main takes argv that runc 1.x refuses (a boolean flag, the
+// ID, then more flags; -b with --bundle; "--debug="), Parse refuses it
+// still; mainDiffers in runcmain_test.go lists each such row, checked
+// against a runc main binary.
+//
 // Everything here is pure: no file, environment or working directory is
 // read; the working directory that --bundle defaults to is a parameter.
 package runcargs

@@ -40,6 +40,33 @@ func globalFlag(name string) (flagSpec, bool) {
 	return flagSpec{}, false
 }
 
+// laterGlobalFlag looks up a global flag that runc's main branch also
+// reads after the subcommand: every one but --help and --version, which
+// are each command's own, and --criu, which runc main no longer has.
+//
+// runc main (past 1.5.1, in no release yet) moved to urfave/cli v3,
+// where a flag of the root command is, unless marked local, one *Flag
+// value that every subcommand parses too: each occurrence sets that one
+// value in the order of argv, the root's arguments being parsed before
+// the subcommand's, so the last one written counts, and one after the
+// subcommand wins over one before it. Established by reading
+// command_parse.go (parseFlags), command_run.go and flag_impl.go
+// (FlagBase.Set) of urfave/cli v3.10.1 as vendored in runc main at
+// 76d9cf5, and by running a runc built from that commit: "--log A create
+// --log B" logs to B alone, and "--log-format yaml create --log-format
+// json" is accepted, the reverse refused. TestAgainstRuncMain repeats
+// such runs where $WW_RUNC_MAIN names that runc. A subcommand may also
+// define a flag of its own under a global name (runc main's "spec
+// --rootless" is a boolean of spec's), which hides the global one after
+// it: create and run define none.
+func laterGlobalFlag(name string) (flagSpec, bool) {
+	switch name {
+	case "help", "h", "version", "v", "criu":
+		return flagSpec{}, false
+	}
+	return globalFlag(name)
+}
+
 // createFlag looks up a flag of runc create, or of runc run when run is
 // set. --pidfd-socket is new in runc 1.2; an older runc rejects it itself.
 func createFlag(name string, run bool) (flagSpec, bool) {

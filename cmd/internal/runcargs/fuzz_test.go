@@ -1,6 +1,7 @@
 package runcargs
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,12 +11,13 @@ import (
 // panic; on create and run, rewriting --preserve-fds to the count already
 // given must leave argv as it is, and rewriting it to another count must
 // change that one argument, or add two after the subcommand, and nothing
-// that Parse reads besides; rewriting the bundle likewise.
+// that Parse reads besides; rewriting the bundle likewise. Global flags
+// read after the subcommand must read the same when moved before it.
 func FuzzParse(f *testing.F) {
-	for _, tc := range parseCases {
+	for _, tc := range slices.Concat(parseCases, afterCases) {
 		f.Add(strings.Join(splitArgv(tc.argv), "\n"))
 	}
-	for _, tc := range parseErrorCases {
+	for _, tc := range slices.Concat(parseErrorCases, afterErrorCases) {
 		f.Add(strings.Join(splitArgv(tc.argv), "\n"))
 	}
 	f.Fuzz(func(t *testing.T, joined string) {
@@ -43,6 +45,7 @@ func FuzzParse(f *testing.F) {
 		}
 		checkOnlyCountChanged(t, a, out, n)
 		checkBundleRewrite(t, a)
+		checkGlobalsMoved(t, a)
 	})
 }
 
@@ -62,9 +65,10 @@ func checkBundleRewrite(t *testing.T, a *Args) {
 	if err != nil {
 		t.Fatalf("Parse(%q) after WithBundle on %q: %v", out, a.Argv, err)
 	}
-	if b.Bundle != "/copy" || b.ID != a.ID || b.PreserveFDs != a.PreserveFDs {
-		t.Fatalf("Parse(%q) after WithBundle on %q = bundle %q, ID %q, count %d; want /copy, %q, %d",
-			out, a.Argv, b.Bundle, b.ID, b.PreserveFDs, a.ID, a.PreserveFDs)
+	want := reading(a)
+	want.Bundle = "/copy"
+	if got := reading(b); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Parse(%q) after WithBundle on %q\n got %+v\nwant %+v", out, a.Argv, got, want)
 	}
 }
 
@@ -94,10 +98,65 @@ func checkOnlyCountChanged(t *testing.T, a *Args, out []string, n int) {
 	if err != nil {
 		t.Fatalf("Parse(%q) after WithPreserveFDs(%d) on %q: %v", out, n, a.Argv, err)
 	}
-	want := *a
+	want := reading(a)
 	want.PreserveFDs = n
-	if b.PreserveFDs != n || b.ID != want.ID || b.Bundle != want.Bundle || b.Root != want.Root ||
-		b.Command != want.Command || b.CommandHelp != want.CommandHelp || b.PIDFile != want.PIDFile {
-		t.Fatalf("Parse(%q) after WithPreserveFDs(%d) on %q = %+v, want %+v", out, n, a.Argv, *b, want)
+	if got := reading(b); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Parse(%q) after WithPreserveFDs(%d) on %q\n got %+v\nwant %+v", out, n, a.Argv, got, want)
 	}
+}
+
+// checkGlobalsMoved checks that the global flags Parse read after the
+// subcommand read the same when written before it instead, as runc 1.x
+// reads them: last among the flags there, as the last one counts. Not
+// for help only: create --help is not read past its first other argument
+// (runc's own reordering of the flags ahead of it being kept), so what is
+// left unread can change when flags are taken out of create's arguments.
+func checkGlobalsMoved(t *testing.T, a *Args) {
+	t.Helper()
+	later := laterSettings(t, a)
+	if len(later) == 0 || !a.Creates() {
+		return
+	}
+	before, _, err := scanFlags(a.Argv, indices(0, a.CommandIndex), "global", globalFlag)
+	if err != nil {
+		t.Fatalf("reading %q again: %v", a.Argv, err)
+	}
+	end := 0 // just after the global flags, before any "--" that ends them
+	for _, s := range before {
+		end = max(end, s.token+1, s.value+1)
+	}
+	var moved []string
+	taken := make(map[int]bool)
+	for _, s := range later {
+		at := []int{s.token}
+		if !s.inline() {
+			at = append(at, s.value)
+		}
+		for _, i := range at {
+			moved = append(moved, a.Argv[i])
+			taken[i] = true
+		}
+	}
+	out := slices.Concat(a.Argv[:end], moved)
+	for i := end; i < len(a.Argv); i++ {
+		if !taken[i] {
+			out = append(out, a.Argv[i])
+		}
+	}
+	b, err := Parse(out, cwd)
+	if err != nil {
+		t.Fatalf("Parse(%q), %q with its global flags moved before the subcommand: %v", out, a.Argv, err)
+	}
+	if got, want := reading(b), reading(a); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Parse(%q), %q with its global flags moved before the subcommand\n got %+v\nwant %+v",
+			out, a.Argv, got, want)
+	}
+}
+
+// reading returns what Parse read in a, without where it was written.
+func reading(a *Args) Args {
+	r := *a
+	r.Argv, r.Global, r.CommandArgs, r.CommandIndex = nil, nil, nil, 0
+	r.bundle, r.preserveFDs = position{}, position{}
+	return r
 }

@@ -1,6 +1,9 @@
 package runcargs
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 type parseErrorCase struct {
 	name    string
@@ -100,7 +103,7 @@ var parseErrorCases = []parseErrorCase{
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, tc := range parseErrorCases {
+	for _, tc := range slices.Concat(parseErrorCases, afterErrorCases) {
 		t.Run(tc.name, func(t *testing.T) {
 			argv := splitArgv(tc.argv)
 			a, err := Parse(argv, cwd)

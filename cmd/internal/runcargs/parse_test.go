@@ -179,7 +179,7 @@ func splitArgv(s string) []string {
 }
 
 func TestParse(t *testing.T) {
-	for _, tc := range parseCases {
+	for _, tc := range slices.Concat(parseCases, afterCases) {
 		t.Run(tc.name, func(t *testing.T) {
 			argv := splitArgv(tc.argv)
 			got, err := Parse(argv, cwd)
