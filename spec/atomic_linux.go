@@ -180,3 +180,35 @@ func bytesWriter(data []byte) func(io.Writer) error {
 		return err
 	}
 }
+
+// RemoveStaleTemps removes the temporary files that a save of path killed
+// in its last moment (between linking the new file and renaming it over
+// path) left beside it. Only a caller that knows no other save of path
+// runs, such as one holding the bundle's lock, may call it.
+func RemoveStaleTemps(path string) error {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	names, err := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, n := range names {
+		if err := unix.Unlink(n); err != nil && !errors.Is(err, unix.ENOENT) && first == nil {
+			first = &fs.PathError{Op: "remove", Path: n, Err: err}
+		}
+	}
+	return first
+}
+
+// globEscape quotes the characters filepath.Match gives a meaning.
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}

@@ -156,3 +156,23 @@ func TestSaveAtFDLimit(t *testing.T) {
 		t.Errorf("config = %s", b)
 	}
 }
+
+func TestRemoveStaleTemps(t *testing.T) {
+	dir, path := oldBundle(t, 0o644)
+	for _, n := range []string{".config.json.tmp-0123456789abcdef", ".config.json.tmp-x", ".other.json.tmp-1"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveStaleTemps(path); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != ".other.json.tmp-1,config.json" {
+		t.Errorf("left %q, want only another file's temporary and config.json", names)
+	}
+}

@@ -143,6 +143,11 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	if sig := sigs.early(); sig != 0 {
 		return &exitError{code: exitSignalsBase + int(sig)}
 	}
+	// A create killed in the last moment of its save left its new file
+	// under a temporary name; the lock makes any such file stale.
+	if err := spec.RemoveStaleTemps(c.path); err != nil {
+		return err
+	}
 	if err := cfg.SaveFile(c.path); err != nil {
 		return err
 	}
