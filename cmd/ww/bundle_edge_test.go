@@ -67,6 +67,7 @@ func TestBundleBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
+		{"empty --id, usage error", []string{"--bundle", bundle, "--id", ""}, `--id "": the container id is empty`},
 		{"missing bundle dir, usage error", []string{"--bundle", "/nonexistent/b"}, `--bundle "/nonexistent/b"`},
 		{"bad id, usage error", []string{"--bundle", bundle, "--id", "a/b"}, `--id "a/b"`},
 		{"bad fd, usage error", []string{"--bundle", bundle, "--with-fd", "x=y"}, `--with-fd "x=y"`},
@@ -76,8 +77,8 @@ func TestBundleBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := runWW(t, nil, cleanEnv(), append([]string{"run"}, tc.args...)...)
-			if res.code != 2 || !strings.Contains(res.stderr, tc.want) || strings.Count(res.stderr, "\n") != 1 {
-				t.Errorf("exit %d, stderr %q; want 2 and one line naming %s", res.code, res.stderr, tc.want)
+			if res.code != 2 || !strings.HasPrefix(res.stderr, "ww: ") || !strings.Contains(res.stderr, tc.want) || strings.Count(res.stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want 2 and one line of ww's naming %s", res.code, res.stderr, tc.want)
 			}
 		})
 	}
