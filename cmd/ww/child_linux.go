@@ -13,17 +13,21 @@ import (
 
 // startAndWait starts path with the standard streams and m's prepared fds
 // at their targets, forwards signals to it, and returns its status as an
-// *exitError.
+// *exitError. A start that fails, or that a held signal stops (see
+// hostSignals), aborts m: nothing ww made for a program that never ran
+// is left.
 func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs childSignals) error {
 	files, cloexecFrom := m.ChildFiles(stdio())
 	// Nothing ww inherited or opened may reach the child except the
 	// named fds, which it gets at their targets without close-on-exec.
 	if err := fdmgr.CloseOnExecFrom(cloexecFrom); err != nil {
+		m.Abort()
 		return err
 	}
 	err := forkAndWait(path, argv, env, files, sigs)
 	var fe *forkError
 	if errors.As(err, &fe) {
+		m.Abort()
 		return startError(path, fe.err)
 	}
 	return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/signal"
 	"sync"
@@ -24,10 +25,26 @@ type childSignals interface {
 	stop()
 }
 
-// forwarder catches the signals ww forwards. Before the child exists, a
-// signal ends ww as it would without ww catching it (nothing has started,
-// and a signal must not wait to hit a program started later); once the
-// child exists, each signal goes to it; after it is gone, none does.
+// hostSignals are the signals of ww run on the host. Before the child, a
+// signal ends ww at once, unless hold was called: a start that has made
+// files must remove them first, so from hold on a signal waits, and
+// start forks nothing (errHeld); held tells the caller, who undoes what
+// it made and calls die.
+type hostSignals interface {
+	childSignals
+	hold()
+	held() syscall.Signal
+	die(sig syscall.Signal)
+}
+
+// errHeld is start's error when a held signal came before the fork.
+var errHeld = errors.New("a signal came before the program started")
+
+// forwarder catches the signals ww forwards with os/signal. Before the
+// child exists, a signal ends ww as it would without ww catching it
+// (nothing has started, and a signal must not wait to hit a program
+// started later), unless the caller holds it (see hostSignals); once
+// the child exists, each signal goes to it; after it is gone, none does.
 type forwarder struct {
 	c     chan os.Signal
 	ready chan struct{} // closed once the signals are caught
@@ -37,11 +54,10 @@ type forwarder struct {
 	pid    int
 	pidfd  int
 	caught []os.Signal
-	// holdEarly keeps a signal that comes before the child instead of
-	// dying of it, for a caller with something to undo (a created
-	// container); early is the first such signal.
-	holdEarly bool
-	early     syscall.Signal
+	// holding keeps a signal that comes before the child instead of
+	// dying of it; early is the first such signal.
+	holding bool
+	early   syscall.Signal
 	// winch, if set, handles SIGWINCH instead of forwarding it.
 	winch func()
 	// queued are the signals that came while the child was starting.
@@ -63,8 +79,8 @@ const (
 // signal is a round trip to a runtime thread, a few tenths of a
 // millisecond for all of them, so it runs while ww parses and opens; the
 // catch is never undone, as ww exits when its child does.
-func catchSignals(holdEarly bool) *forwarder {
-	f := &forwarder{c: make(chan os.Signal, 16), ready: make(chan struct{}), pidfd: -1, holdEarly: holdEarly}
+func catchSignals(hold bool) *forwarder {
+	f := &forwarder{c: make(chan os.Signal, 16), ready: make(chan struct{}), pidfd: -1, holding: hold}
 	go func() {
 		for _, s := range forwarded() {
 			if !signal.Ignored(s) {
@@ -88,19 +104,13 @@ func (f *forwarder) deliver(sig syscall.Signal) {
 		if sig == unix.SIGWINCH {
 			return // its default is to be ignored
 		}
-		if f.holdEarly {
+		if f.holding {
 			if f.early == 0 {
 				f.early = sig
 			}
 			return
 		}
-		if os.Getpid() == 1 {
-			// The init of a pid namespace is not ended by a default
-			// action: it exits with the status a shell gives the signal.
-			os.Exit(exitSignalsBase + int(sig))
-		}
-		signal.Reset(f.caught...)
-		unix.Kill(os.Getpid(), sig)
+		f.dieLocked(sig)
 	case childStarting:
 		f.queued = append(f.queued, sig)
 	case childRunning:
@@ -121,9 +131,51 @@ func (f *forwarder) send(sig syscall.Signal) {
 	}
 }
 
+// hold makes a signal before the child wait for the caller. It returns
+// once the signals are caught, so that none can end ww after it.
+func (f *forwarder) hold() {
+	<-f.ready
+	f.mu.Lock()
+	f.holding = true
+	f.mu.Unlock()
+}
+
+// held returns the first signal held before the child, or 0. It waits
+// for the signals to be caught, so that none can end ww after it said 0.
+func (f *forwarder) held() syscall.Signal {
+	<-f.ready
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.state != beforeChild {
+		return 0
+	}
+	return f.early
+}
+
+// die ends ww by sig, as the signal's default action would have before
+// the child started; it does not return.
+func (f *forwarder) die(sig syscall.Signal) {
+	f.mu.Lock()
+	f.dieLocked(sig)
+}
+
+func (f *forwarder) dieLocked(sig syscall.Signal) {
+	if os.Getpid() == 1 {
+		// The init of a pid namespace is not ended by a default
+		// action: it exits with the status a shell gives the signal.
+		os.Exit(exitSignalsBase + int(sig))
+	}
+	signal.Reset(f.caught...)
+	unix.Kill(os.Getpid(), sig)
+	for {
+		unix.Pause() // until the signal, now back at its default, ends ww
+	}
+}
+
 // starting marks the moment the child is being started by someone else
 // (the runtime's start): from now on a signal is kept for the child, not
-// taken as a reason to give up.
+// taken as a reason to give up. It returns the signal held before, if
+// one was: then nothing is to be started.
 func (f *forwarder) starting() syscall.Signal {
 	<-f.ready
 	f.mu.Lock()
@@ -136,14 +188,18 @@ func (f *forwarder) starting() syscall.Signal {
 }
 
 // start runs fork under the forwarder's lock, so that a signal arriving
-// meanwhile goes to the child once it exists. It waits for the signals
-// to be caught first: forking while they are being caught would save a
-// quarter of a millisecond, but leave a moment in which a signal meant
-// for the running child would kill ww instead (a test under load saw it).
+// meanwhile goes to the child once it exists; a held signal that came
+// first means no fork (errHeld). It waits for the signals to be caught
+// first: forking while they are being caught would save a quarter of a
+// millisecond, but leave a moment in which a signal meant for the
+// running child would kill ww instead (a test under load saw it).
 func (f *forwarder) start(fork func() (pid, pidfd int, err error)) error {
 	<-f.ready
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.early != 0 {
+		return errHeld
+	}
 	pid, pidfd, err := fork()
 	if err != nil {
 		return err

@@ -85,7 +85,7 @@ func hostOnly(given map[string]flag.Value) error {
 // with the program, as systemd-socket-activate does, so that LISTEN_PID
 // is the program's pid; there is then no child to wait for.
 func runHost(argv []string, withFDs []string, systemd bool) error {
-	var sigs childSignals
+	var sigs hostSignals
 	if !systemd {
 		// Caught first: where os/signal does it (see catchForChild),
 		// that overlaps its cost with all ww does before the fork.
@@ -113,6 +113,10 @@ func runHost(argv []string, withFDs []string, systemd bool) error {
 	} else {
 		// The forked child makes its own copies as it places them.
 		m.Borrow = true
+		if m.MakesFiles() {
+			sigs.hold()
+			defer dieIfHeld(m, sigs)
+		}
 	}
 	if err := m.PrepareFDs(); err != nil {
 		return usageErr(fmt.Errorf("--with-fd %w", err))
@@ -125,7 +129,19 @@ func runHost(argv []string, withFDs []string, systemd bool) error {
 	if err != nil {
 		return err
 	}
-	return startError(path, m.Exec(path, argv, append(env, listen...), fdmgr.ExecOptions{}))
+	err = m.Exec(path, argv, append(env, listen...), fdmgr.ExecOptions{})
+	m.Abort()
+	return startError(path, err)
+}
+
+// dieIfHeld ends ww by the signal held back, if one was, once the files
+// ww made are removed: a signal before the child ends ww as it would
+// have without the hold, and nothing ww made is left.
+func dieIfHeld(m *fdmgr.FDManager, sigs hostSignals) {
+	if sig := sigs.held(); sig != 0 {
+		m.Abort()
+		sigs.die(sig)
+	}
 }
 
 // parseWithFDs checks the --with-fd values, and that every fd they name
