@@ -96,6 +96,9 @@ func prepareBundle(o bundleOptions) (*fdmgr.FDManager, *spec.Config, lowerRuntim
 	if cfg.Spec.Process == nil {
 		return nil, nil, lowerRuntime{}, usageErrf("--bundle %q: config.json has no process to run", o.bundle)
 	}
+	if len(o.args) == 0 && len(cfg.Spec.Process.Args) == 0 {
+		return nil, nil, lowerRuntime{}, usageErrf("--bundle %q: config.json has an empty process.args (give the program after --)", o.bundle)
+	}
 	if o.systemd {
 		if err := checkOwnPIDNamespace(cfg.Spec); err != nil {
 			return nil, nil, lowerRuntime{}, usageErr(fmt.Errorf("--systemd: %w", err))

@@ -12,8 +12,6 @@ import (
 // lowerRuntime is the OCI runtime ww drives: runc's command line.
 type lowerRuntime struct {
 	path string
-	// global are flags that go before every subcommand (--root, --log …).
-	global []string
 }
 
 // createOpts are the options of one "create" or "run".
@@ -38,20 +36,17 @@ func (o createOpts) args() []string {
 // create runs "create" with ww's standard streams and the files at 3, 4,
 // … and waits for it. The container's process inherits the streams, so
 // the runtime's own error message goes to ww's stderr, where it is the
-// one line the user sees: ww adds none.
+// one line the user sees: ww adds none, and exits with the runtime's
+// status.
 func (r lowerRuntime) create(id string, o createOpts) error {
-	argv := append([]string{r.path}, r.global...)
-	argv = append(append(append(argv, "create"), o.args()...), id)
+	argv := append(append([]string{r.path, "create"}, o.args()...), id)
 	std := stdio()
 	files := append(std[:], o.files...)
 	pid, err := syscall.ForkExec(r.path, argv, &syscall.ProcAttr{Env: os.Environ(), Files: files})
 	if err != nil {
 		return fmt.Errorf("start %s create: %w", r.path, err)
 	}
-	if err := waitPid(pid); err != nil {
-		return &exitError{code: exitFailure}
-	}
-	return nil
+	return waitPid(pid)
 }
 
 // start runs "start ID".
@@ -61,7 +56,7 @@ func (r lowerRuntime) start(id string) error { return r.run("start", id) }
 func (r lowerRuntime) delete(id string) error { return r.run("delete", "--force", id) }
 
 func (r lowerRuntime) run(args ...string) error {
-	cmd := exec.Command(r.path, append(append([]string(nil), r.global...), args...)...)
+	cmd := exec.Command(r.path, args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s %s: %w%s", r.path, strings.Join(args, " "), err, detail(string(out)))
@@ -78,7 +73,7 @@ func detail(out string) string {
 	return ": " + strings.Join(strings.Fields(out), " ")
 }
 
-// waitPid waits for a child and turns a failure into an error.
+// waitPid waits for a child and returns its status as exitStatus does.
 func waitPid(pid int) error {
 	_, ws, err := wait4(pid, 0)
 	if err != nil {
