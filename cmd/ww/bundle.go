@@ -195,13 +195,15 @@ func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) 
 	if err != nil {
 		return err
 	}
+	// What the process runs until the program's exec (see initSignals).
+	runtimeExe, _ := exeOf(pid)
 	if sig := sigs.starting(); sig != 0 {
 		return &exitError{code: exitSignalsBase + int(sig)}
 	}
 	if err := rt.start(id); err != nil {
 		return err
 	}
-	return waitContainer(pid, sigs, term)
+	return waitContainer(pid, runtimeExe, sigs, term)
 }
 
 type ptyResult struct {
@@ -221,9 +223,10 @@ func readPIDFile(path string) (int, error) {
 	return pid, nil
 }
 
-// waitContainer forwards signals to the container's process until it
-// ends; a window change resizes its terminal instead.
-func waitContainer(pid int, sigs *forwarder, term *terminal) error {
+// waitContainer passes signals to the container's process (see
+// initSignals) until it ends; a window change resizes its terminal
+// instead.
+func waitContainer(pid int, runtimeExe exeID, sigs *forwarder, term *terminal) error {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return fmt.Errorf("container process %d: %w", pid, err)
@@ -233,18 +236,21 @@ func waitContainer(pid int, sigs *forwarder, term *terminal) error {
 	if term != nil {
 		winch = term.resize
 	}
-	if sig := sigs.attach(pid, pidfd, winch); sig != 0 {
-		return &exitError{code: exitSignalsBase + int(sig)}
-	}
+	relay := newInitSignals(pid, pidfd, runtimeExe, winch)
+	sigs.attach(relay.send)
 	defer sigs.stop()
 	for {
 		wpid, ws, err := wait4(-1, 0)
 		if err != nil {
 			return fmt.Errorf("wait for the container: %w", err)
 		}
-		if wpid == pid {
-			return exitStatus(ws)
+		if wpid != pid {
+			continue // a runtime helper that was reparented to ww
 		}
-		// Another child: a runtime helper that was reparented to ww.
+		sigs.stop() // after which relay.killed is settled
+		if relay.killed != 0 && ws.Signaled() && ws.Signal() == unix.SIGKILL {
+			return &exitError{code: exitSignalsBase + int(relay.killed)}
+		}
+		return exitStatus(ws)
 	}
 }

@@ -58,8 +58,9 @@ type forwarder struct {
 	// dying of it; early is the first such signal.
 	holding bool
 	early   syscall.Signal
-	// winch, if set, handles SIGWINCH instead of forwarding it.
-	winch func()
+	// relay, if set, passes each signal to the child in place of send's
+	// own delivery.
+	relay func(syscall.Signal)
 	// queued are the signals that came while the child was starting.
 	queued []syscall.Signal
 }
@@ -120,8 +121,8 @@ func (f *forwarder) deliver(sig syscall.Signal) {
 
 // send passes sig to the running child.
 func (f *forwarder) send(sig syscall.Signal) {
-	if sig == unix.SIGWINCH && f.winch != nil {
-		f.winch()
+	if f.relay != nil {
+		f.relay(sig)
 		return
 	}
 	if f.pidfd >= 0 {
@@ -208,21 +209,18 @@ func (f *forwarder) start(fork func() (pid, pidfd int, err error)) error {
 	return nil
 }
 
-// attach starts forwarding to a process that exists already, unless a
-// held signal came first: then it returns that signal.
-func (f *forwarder) attach(pid, pidfd int, winch func()) syscall.Signal {
+// attach starts passing signals to a process that exists already, the
+// one starting was called for, through relay; the signals that came
+// while it started go first.
+func (f *forwarder) attach(relay func(syscall.Signal)) {
 	<-f.ready
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.early != 0 {
-		return f.early
-	}
-	f.state, f.pid, f.pidfd, f.winch = childRunning, pid, pidfd, winch
+	f.state, f.relay = childRunning, relay
 	for _, sig := range f.queued {
 		f.send(sig)
 	}
 	f.queued = nil
-	return 0
 }
 
 // stop ends forwarding once the child has been waited for; the pidfd is
