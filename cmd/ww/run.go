@@ -27,6 +27,9 @@ Flags:
 
 // runCommand is ww run.
 func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 2 && args[0] == cleanAfterArg {
+		return cleanAfter(args[1])
+	}
 	var (
 		fds                  fdOptions
 		bundle, id, lowerRun string
