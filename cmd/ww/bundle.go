@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
-	"github.com/containerd/console"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -41,8 +40,13 @@ func validID(id string) bool {
 
 // runBundle runs the bundle's container with the named fds at 3, 4, … in
 // its process. The user's config.json is never written: ww edits a copy
-// in a bundle of its own, whose root points at the user's rootfs.
+// in a folder of its own (see runDir), whose root points at the user's
+// rootfs. Nothing of the run outlives it: see runDir, and the README.
 func runBundle(o bundleOptions) error {
+	// Caught before anything is made, and held until the container's
+	// process starts: a signal before then ends the run once what it
+	// made is undone.
+	sigs := catchSignals(true)
 	m, cfg, rt, err := prepareBundle(o)
 	if err != nil {
 		return err
@@ -50,20 +54,35 @@ func runBundle(o bundleOptions) error {
 	if o.id == "" {
 		o.id = newID()
 	}
-	dir, err := os.MkdirTemp("", "ww-bundle-")
+	if sig := sigs.held(); sig != 0 {
+		return signalExit(sig)
+	}
+	run, err := openRun(o.id, rt)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer run.close()
+	rt.lock = run.lock
 	defer m.Close()
+	started, err := startBundle(o, m, cfg, rt, run.path, sigs)
+	if !started {
+		// A refused or interrupted start leaves no file ww made.
+		m.Abort()
+	}
+	return err
+}
+
+// startBundle opens the fds, writes ww's config into the run's folder
+// dir and runs the container; started says whether its process ran.
+func startBundle(o bundleOptions, m *fdmgr.FDManager, cfg *spec.Config, rt lowerRuntime, dir string, sigs *forwarder) (started bool, err error) {
 	if err := m.PrepareFDs(); err != nil {
-		return usageErr(fmt.Errorf("--with-fd %w", err))
+		return false, usageErr(fmt.Errorf("--with-fd %w", err))
 	}
 	mods := []spec.Modifier{spec.FDEnv(m.GenerateEnvVars()), spec.AbsRoot(o.bundle), spec.AbsBindSources(o.bundle)}
 	if o.systemd {
 		listen, err := m.SystemdEnvVars(1)
 		if err != nil {
-			return err
+			return false, err
 		}
 		mods = append(mods, spec.SystemdEnv(listen))
 	}
@@ -71,13 +90,17 @@ func runBundle(o bundleOptions) error {
 		mods = append(mods, spec.Args(o.args))
 	}
 	if err := spec.Apply(cfg.Spec, mods...); err != nil {
-		return usageErr(fmt.Errorf("--bundle %q: %w", o.bundle, err))
+		return false, usageErr(fmt.Errorf("--bundle %q: %w", o.bundle, err))
 	}
 	if err := cfg.SaveFile(filepath.Join(dir, spec.ConfigName)); err != nil {
-		return err
+		return false, err
 	}
-	return runContainer(rt, o.id, dir, cfg.Spec.Process.Terminal, m.FDs())
+	return runContainer(rt, o.id, dir, cfg.Spec.Process.Terminal, m.FDs(), sigs)
 }
+
+// signalExit is ww's status when signal sig ended the run before the
+// container's process started.
+func signalExit(sig syscall.Signal) error { return &exitError{code: exitSignalsBase + int(sig)} }
 
 // prepareBundle checks everything about a --bundle run before anything
 // is opened or started.
@@ -95,6 +118,9 @@ func prepareBundle(o bundleOptions) (*fdmgr.FDManager, *spec.Config, lowerRuntim
 	}
 	if cfg.Spec.Process == nil {
 		return nil, nil, lowerRuntime{}, usageErrf("--bundle %q: config.json has no process to run", o.bundle)
+	}
+	if len(o.args) == 0 && len(cfg.Spec.Process.Args) == 0 {
+		return nil, nil, lowerRuntime{}, usageErrf("--bundle %q: config.json has an empty process.args (give the program after --)", o.bundle)
 	}
 	if o.systemd {
 		if err := checkOwnPIDNamespace(cfg.Spec); err != nil {
@@ -133,115 +159,4 @@ func newID() string {
 		return fmt.Sprintf("ww-%d-%d", os.Getpid(), time.Now().UnixNano())
 	}
 	return "ww-" + hex.EncodeToString(b)
-}
-
-// runContainer creates and starts the container, waits for its process,
-// and deletes it whatever happens. ww becomes a child subreaper so that
-// the container's process, whose parent (the runtime) exits after create,
-// is ww's to wait for.
-func runContainer(rt lowerRuntime, id, bundle string, tty bool, fds []fdmgr.FD) error {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("become subreaper: %w", err)
-	}
-	// A signal before the container's process runs ends ww, after the
-	// container is deleted.
-	sigs := catchSignals(true)
-
-	opts := createOpts{bundle: bundle, pidFile: filepath.Join(bundle, "init.pid")}
-	for _, fd := range fds {
-		opts.files = append(opts.files, uintptr(fd.Dup))
-	}
-	var ptys chan ptyResult
-	if tty {
-		sock, err := newConsoleSocket(bundle)
-		if err != nil {
-			return err
-		}
-		defer sock.Close()
-		opts.consoleSocket = sock.path
-		// The runtime sends the terminal while it creates the container.
-		ptys = make(chan ptyResult, 1)
-		go func() {
-			pty, err := sock.receive(30 * time.Second)
-			ptys <- ptyResult{pty, err}
-		}()
-	}
-	// ww's own inherited fds must not reach the runtime; the named ones
-	// are passed on purpose.
-	if err := fdmgr.CloseOnExecFrom(fdmgr.FirstFD); err != nil {
-		return err
-	}
-	if err := rt.create(id, opts); err != nil {
-		// A failed create cleans up after itself; the id may belong to
-		// another container, which is not ww's to delete.
-		return err
-	}
-	defer rt.delete(id)
-	// The terminal gets its size, and ww its pid, before the process
-	// starts.
-	var term *terminal
-	if tty {
-		r := <-ptys
-		if r.err != nil {
-			return r.err
-		}
-		term = attachTerminal(r.pty)
-		defer term.close()
-	}
-	pid, err := readPIDFile(opts.pidFile)
-	if err != nil {
-		return err
-	}
-	if sig := sigs.starting(); sig != 0 {
-		return &exitError{code: exitSignalsBase + int(sig)}
-	}
-	if err := rt.start(id); err != nil {
-		return err
-	}
-	return waitContainer(pid, sigs, term)
-}
-
-type ptyResult struct {
-	pty console.Console
-	err error
-}
-
-func readPIDFile(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, fmt.Errorf("container pid: %w", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("container pid file %q holds %q", path, b)
-	}
-	return pid, nil
-}
-
-// waitContainer forwards signals to the container's process until it
-// ends; a window change resizes its terminal instead.
-func waitContainer(pid int, sigs *forwarder, term *terminal) error {
-	pidfd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return fmt.Errorf("container process %d: %w", pid, err)
-	}
-	defer unix.Close(pidfd)
-	var winch func()
-	if term != nil {
-		winch = term.resize
-	}
-	if sig := sigs.attach(pid, pidfd, winch); sig != 0 {
-		return &exitError{code: exitSignalsBase + int(sig)}
-	}
-	defer sigs.stop()
-	for {
-		wpid, ws, err := wait4(-1, 0)
-		if err != nil {
-			return fmt.Errorf("wait for the container: %w", err)
-		}
-		if wpid == pid {
-			return exitStatus(ws)
-		}
-		// Another child: a runtime helper that was reparented to ww.
-	}
 }

@@ -62,11 +62,14 @@ func TestBundleRelativeBindMount(t *testing.T) {
 func TestBundleBadInput(t *testing.T) {
 	requireRunc(t)
 	bundle := makeBundle(t, []string{"fds"}, nil)
+	noArgs := makeBundle(t, nil, func(s *specs.Spec) { s.Process.Args = []string{} })
 	tests := []struct {
 		name string
 		args []string
 		want string
 	}{
+		{"empty process.args, usage error", []string{"--bundle", noArgs}, `--bundle "` + noArgs + `": config.json has an empty process.args`},
+		{"empty --id, usage error", []string{"--bundle", bundle, "--id", ""}, `--id "": the container id is empty`},
 		{"missing bundle dir, usage error", []string{"--bundle", "/nonexistent/b"}, `--bundle "/nonexistent/b"`},
 		{"bad id, usage error", []string{"--bundle", bundle, "--id", "a/b"}, `--id "a/b"`},
 		{"bad fd, usage error", []string{"--bundle", bundle, "--with-fd", "x=y"}, `--with-fd "x=y"`},
@@ -76,9 +79,27 @@ func TestBundleBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := runWW(t, nil, cleanEnv(), append([]string{"run"}, tc.args...)...)
-			if res.code != 2 || !strings.Contains(res.stderr, tc.want) || strings.Count(res.stderr, "\n") != 1 {
-				t.Errorf("exit %d, stderr %q; want 2 and one line naming %s", res.code, res.stderr, tc.want)
+			if res.code != 2 || !strings.HasPrefix(res.stderr, "ww: ") || !strings.Contains(res.stderr, tc.want) || strings.Count(res.stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want 2 and one line of ww's naming %s", res.code, res.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestBundleCreateStatus runs ww with a fake runtime whose create fails
+// with status 3: ww exits 3 too, and the runtime's own message is the
+// only line on stderr.
+func TestBundleCreateStatus(t *testing.T) {
+	requireRunc(t)
+	t.Parallel()
+	bundle := makeBundle(t, []string{"fds"}, nil)
+	fake := filepath.Join(t.TempDir(), "fake-runtime")
+	script := "#!/bin/sh\ncase \"$1\" in create) echo \"fake: cannot create\" >&2; exit 3;; esac\nexit 0\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res := runWW(t, nil, cleanEnv(), "run", "--bundle", bundle, "--runtime", fake, "--id", testID("ww-create-status"))
+	if res.code != 3 || res.stderr != "fake: cannot create\n" {
+		t.Errorf("exit %d, stderr %q; want 3 and the runtime's line only", res.code, res.stderr)
 	}
 }

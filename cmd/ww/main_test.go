@@ -23,6 +23,8 @@ var (
 	sdprobeBin    string
 	// sdprobeCBin is empty when libsystemd's headers are missing.
 	sdprobeCBin string
+	// latetrapBin is empty when gcc or a static libc is missing.
+	latetrapBin string
 )
 
 // runtimePolicyYAML is the node policy of the tests: /dev/null as a node
@@ -60,6 +62,7 @@ func TestMain(m *testing.M) {
 			}
 		}
 		sdprobeCBin = buildCProbe(dir)
+		latetrapBin = buildLatetrap(dir)
 		// ww runtime, and every engine the tests start it from, judges
 		// annotations by this node policy.
 		runtimePolicy = filepath.Join(dir, "policy.yaml")

@@ -27,16 +27,8 @@ Flags:
 
 // runCommand is ww run.
 func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	// When the command line can only mean a forked child, the signals
-	// are caught before anything else: where os/signal does it (see
-	// catchForChild), that overlaps its cost with all ww does before the
-	// fork.
-	var sigs childSignals
-	if forkOnly(args) {
-		var err error
-		if sigs, err = catchForChild(); err != nil {
-			return err
-		}
+	if len(args) == 2 && args[0] == cleanAfterArg {
+		return cleanAfter(args[1])
 	}
 	var (
 		fds                  fdOptions
@@ -58,44 +50,34 @@ func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return flagError(err)
 	}
-	if bundle != "" {
-		return runBundle(bundleOptions{bundle: bundle, id: id, runtime: lowerRun,
-			withFDs: fds.withFDs.values, systemd: fds.systemd, args: fs.Args()})
-	}
-	var only error
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "bundle", "b":
-			only = usageErrf("%s %q: the bundle folder is empty", dashes(f.Name), f.Value)
-		case "id", "runtime":
-			only = usageErrf("--%s %q: only with --bundle", f.Name, f.Value)
+	given := map[string]flag.Value{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value })
+	if bundle == "" {
+		if err := hostOnly(given); err != nil {
+			return err
 		}
-	})
-	if only != nil {
-		return only
+		return runHost(fs.Args(), fds.withFDs.values, fds.systemd)
 	}
-	return runHost(fs.Args(), fds.withFDs.values, fds.systemd, sigs)
+	if _, ok := given["id"]; ok && id == "" {
+		return usageErrf("--id %q: the container id is empty", id)
+	}
+	return runBundle(bundleOptions{bundle: bundle, id: id, runtime: lowerRun,
+		withFDs: fds.withFDs.values, systemd: fds.systemd, args: fs.Args()})
 }
 
-// forkOnly reports whether ww run's arguments, not yet parsed, can only
-// ask for a forked child: every flag is --with-fd, so there is neither
-// --systemd nor --bundle. Anything it does not know, it answers false,
-// which only costs catching signals later.
-func forkOnly(args []string) bool {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" || len(a) < 2 || a[0] != '-' {
-			return true // the flags end here, as for the flag package
-		}
-		name, _, inline := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
-		if name != "with-fd" {
-			return false
-		}
-		if !inline {
-			i++ // its value, whatever it looks like
+// hostOnly refuses the flags that mean something only with --bundle.
+func hostOnly(given map[string]flag.Value) error {
+	for _, name := range []string{"bundle", "b"} {
+		if v, ok := given[name]; ok {
+			return usageErrf("%s %q: the bundle folder is empty", dashes(name), v)
 		}
 	}
-	return true
+	for _, name := range []string{"id", "runtime"} {
+		if v, ok := given[name]; ok {
+			return usageErrf("--%s %q: only with --bundle", name, v)
+		}
+	}
+	return nil
 }
 
 // runHost runs argv on this host with the named fds and returns the
@@ -104,10 +86,12 @@ func forkOnly(args []string) bool {
 //
 // With systemd, ww sets the socket-activation protocol and replaces itself
 // with the program, as systemd-socket-activate does, so that LISTEN_PID
-// is the program's pid; there is then no child to wait for. sigs, when
-// not nil, are the signals caught for the child already.
-func runHost(argv []string, withFDs []string, systemd bool, sigs childSignals) error {
-	if !systemd && sigs == nil {
+// is the program's pid; there is then no child to wait for.
+func runHost(argv []string, withFDs []string, systemd bool) error {
+	var sigs hostSignals
+	if !systemd {
+		// Caught first: where os/signal does it (see catchForChild),
+		// that overlaps its cost with all ww does before the fork.
 		var err error
 		if sigs, err = catchForChild(); err != nil {
 			return err
@@ -132,6 +116,10 @@ func runHost(argv []string, withFDs []string, systemd bool, sigs childSignals) e
 	} else {
 		// The forked child makes its own copies as it places them.
 		m.Borrow = true
+		if m.MakesFiles() {
+			sigs.hold()
+			defer dieIfHeld(m, sigs)
+		}
 	}
 	if err := m.PrepareFDs(); err != nil {
 		return usageErr(fmt.Errorf("--with-fd %w", err))
@@ -144,7 +132,19 @@ func runHost(argv []string, withFDs []string, systemd bool, sigs childSignals) e
 	if err != nil {
 		return err
 	}
-	return startError(path, m.Exec(path, argv, append(env, listen...), fdmgr.ExecOptions{}))
+	err = m.Exec(path, argv, append(env, listen...), fdmgr.ExecOptions{})
+	m.Abort()
+	return startError(path, err)
+}
+
+// dieIfHeld ends ww by the signal held back, if one was, once the files
+// ww made are removed: a signal before the child ends ww as it would
+// have without the hold, and nothing ww made is left.
+func dieIfHeld(m *fdmgr.FDManager, sigs hostSignals) {
+	if sig := sigs.held(); sig != 0 {
+		m.Abort()
+		sigs.die(sig)
+	}
 }
 
 // parseWithFDs checks the --with-fd values, and that every fd they name

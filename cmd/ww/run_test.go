@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"maps"
 	"os"
 	"os/exec"
@@ -178,25 +179,42 @@ func TestRunNoFDs(t *testing.T) {
 	}
 }
 
-func TestForkOnly(t *testing.T) {
+// TestHostOnly checks the refusal of --bundle's own flags in a run
+// without a bundle, from one parse of the command line.
+func TestHostOnly(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
-		want bool
+		want string // "" for no error
 	}{
-		{"only --with-fd then BINARY, fork", []string{"--with-fd", "a=3", "prog"}, true},
-		{"--with-fd=value form, fork", []string{"--with-fd=a=3", "-with-fd", "b=4", "--", "prog"}, true},
-		{"value that looks like a flag, fork", []string{"--with-fd", "--systemd", "prog"}, true},
-		{"no flags, fork", []string{"prog", "--systemd"}, true},
-		{"--systemd, no", []string{"--systemd", "--with-fd", "a=3", "prog"}, false},
-		{"--bundle, no", []string{"--with-fd", "a=3", "--bundle", "b"}, false},
-		{"--help, no", []string{"--help"}, false},
-		{"nothing, fork", nil, true},
+		{"only --with-fd, fine", []string{"--with-fd", "a=3", "prog"}, ""},
+		{"--systemd, fine", []string{"--systemd", "prog"}, ""},
+		{"empty --bundle, refused", []string{"--bundle", "", "prog"}, `--bundle "": the bundle folder is empty`},
+		{"empty -b, refused", []string{"-b=", "prog"}, `-b "": the bundle folder is empty`},
+		{"--id, refused", []string{"--id", "x", "prog"}, `--id "x": only with --bundle`},
+		{"--runtime, refused", []string{"--runtime=crun", "prog"}, `--runtime "crun": only with --bundle`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := forkOnly(tc.args); got != tc.want {
-				t.Errorf("forkOnly(%q) = %v, want %v", tc.args, got, tc.want)
+			fs := flag.NewFlagSet("run", flag.ContinueOnError)
+			var fds fdOptions
+			var bundle, id, lowerRun string
+			fds.register(fs)
+			fs.StringVar(&bundle, "bundle", "", "")
+			fs.StringVar(&bundle, "b", "", "")
+			fs.StringVar(&id, "id", "", "")
+			fs.StringVar(&lowerRun, "runtime", "runc", "")
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			given := map[string]flag.Value{}
+			fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value })
+			err := hostOnly(given)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("hostOnly: %v, want none", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Errorf("hostOnly: %v, want %s", err, tc.want)
 			}
 		})
 	}

@@ -29,7 +29,9 @@ import (
 // disposition per signal, so there is one set of them):
 //
 //	fwdState    0 before the child, 1 from the fork on, 2 when a signal
-//	            is ending ww, 3 once the child is gone
+//	            is ending ww, 3 once the child is gone, 4 before the
+//	            child while a start that made files holds signals back
+//	            (see sighold_linux_amd64.go)
 //	fwdPending  signals (bit 1<<N) that came from the fork on and are
 //	            not yet sent
 //	fwdPidfd    the child's pidfd, then fwdPid its pid, once it exists
@@ -61,6 +63,7 @@ const (
 	fwdRunning
 	fwdDying
 	fwdDone
+	fwdHolding
 )
 
 // The handler, its restorer, and their addresses for rt_sigaction(2),
@@ -80,7 +83,7 @@ type rawForwarder struct{}
 // catchForChild starts catching the forwarded signals for a child that
 // ww forks and waits for, except those ww was started with ignored (see
 // catchSignals).
-func catchForChild() (childSignals, error) {
+func catchForChild() (hostSignals, error) {
 	var caught []unix.Signal
 	for _, s := range forwarded() {
 		if !signal.Ignored(s) {
@@ -118,7 +121,11 @@ func catchForChild() (childSignals, error) {
 }
 
 func (rawForwarder) start(fork func() (pid, pidfd int, err error)) error {
-	if !atomic.CompareAndSwapInt64(&fwdState, fwdBefore, fwdRunning) {
+	from, held := holdingBeforeFork()
+	if held {
+		return errHeld
+	}
+	if !atomic.CompareAndSwapInt64(&fwdState, from, fwdRunning) {
 		// A signal is ending ww: it only has to be taken (the handler
 		// exits itself where the kernel would not let it end ww).
 		for {
@@ -127,8 +134,12 @@ func (rawForwarder) start(fork func() (pid, pidfd int, err error)) error {
 	}
 	pid, pidfd, err := fork()
 	if err != nil {
-		// No child after all: a signal that came meanwhile ends ww.
-		atomic.StoreInt64(&fwdState, fwdBefore)
+		// No child after all: a signal that came meanwhile ends ww,
+		// or waits for the caller to take it if it was holding.
+		atomic.StoreInt64(&fwdState, from)
+		if from == fwdHolding {
+			return err
+		}
 		if sigs := atomic.SwapUint64(&fwdPending, 0) & fwdFatal; sigs != 0 {
 			unix.Kill(unix.Getpid(), lowestSignal(sigs))
 		}

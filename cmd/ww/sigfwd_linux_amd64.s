@@ -52,7 +52,10 @@ initExit:
 
 child:
 	CMPQ	AX, $const_fwdRunning
+	JEQ	take
+	CMPQ	AX, $const_fwdHolding	// marked, for the starter to find
 	JNE	done			// ww is ending, or its child is gone
+take:
 	// A signal ww sent itself is not the child's: the Go runtime sends
 	// SIGQUIT to its own threads when it crashes. The sender is known for
 	// kill(2) and tgkill(2) only; other codes put something else there.
