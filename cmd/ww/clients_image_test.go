@@ -164,8 +164,14 @@ func runtimeLink(t *testing.T) string {
 // environment of its own (Podman's conmon).
 func runtimeWrapper(t *testing.T) string {
 	t.Helper()
+	return runtimeWrapperWith(t, runtimePolicy)
+}
+
+// runtimeWrapperWith is runtimeWrapper with the node policy at policy.
+func runtimeWrapperWith(t *testing.T, policy string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), runtimeName)
-	script := "#!/bin/sh\nWW_POLICY=" + runtimePolicy + " exec " + wwBin + " runtime \"$@\"\n"
+	script := "#!/bin/sh\nWW_POLICY=" + policy + " exec " + wwBin + " runtime \"$@\"\n"
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -192,6 +192,26 @@ func TestPodman(t *testing.T) {
 			t.Errorf("containers left: %q", out)
 		}
 	})
+	t.Run("default node policy: --net=none listener runs, file:/etc/shadow refused with its message", func(t *testing.T) {
+		defaultPolicy := filepath.Join(t.TempDir(), "none.yaml")
+		q := *p
+		q.runtime = runtimeWrapperWith(t, defaultPolicy)
+		out, stderr, code := q.runProbe(t, nil, "fd.ww.dev/web=listen:tcp:127.0.0.1:0")
+		if code != 0 {
+			t.Fatalf("listener: exit %d: %s", code, stderr)
+		}
+		if r := parseReport(t, out); len(r.FDs) != 4 || !strings.HasPrefix(r.FDs[3], "socket:") {
+			t.Errorf("listener: fds %v, want a socket at 3", r.FDs)
+		}
+		_, stderr, code = q.runProbe(t, nil, "fd.ww.dev/db=file:/etc/shadow")
+		want := `annotation \"fd.ww.dev/db\": \"file:/etc/shadow\": not allowed for namespace \"@local\" by the default node policy`
+		if code == 0 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, stderr %q; want a refusal saying %s", code, stderr, want)
+		}
+		if out, _, _ := p.run(t, nil, "ps", "--all", "--quiet"); out != "" {
+			t.Errorf("containers left: %q", out)
+		}
+	})
 }
 
 // containerd is a containerd of the test's own, all its state under dir.

@@ -90,9 +90,14 @@ func TestRuntimeKilledCreate(t *testing.T) {
 			}
 			t.Logf("%d of %d creates ended by %v", killed, runs, sig)
 			// The next create of the bundle removes what a kill left.
+			// runc killed while writing its pid file leaves its own
+			// temporary one, which it then refuses to write over.
+			os.Remove(filepath.Join(bundle, ".init.pid"))
 			id := "ww-kill-" + strconv.Itoa(os.Getpid()) + "-last"
-			if _, code := s.create(id, bundle, nil); code != 0 {
-				t.Fatalf("last create: exit %d", code)
+			if out, code := s.create(id, bundle, nil); code != 0 {
+				b, _ := os.ReadFile(s.log)
+				o, _ := os.ReadFile(out)
+				t.Fatalf("last create: exit %d: %s; log: %s", code, o, lastLines(b, 3))
 			}
 			if temps := tempFilesIn(t, bundle); len(temps) > 0 {
 				t.Errorf("%q left in the bundle after a create that ran to its end", temps)
@@ -115,4 +120,10 @@ func tempFilesIn(t *testing.T, bundle string) []string {
 		}
 	}
 	return temps
+}
+
+// lastLines is the last n lines of a log.
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
