@@ -131,8 +131,8 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	if err := openFDs(m, c); err != nil {
 		return err
 	}
-	started := false
-	defer func() { closeFDs(m, started) }()
+	kept := false
+	defer func() { closeFDs(m, kept) }()
 	mods, err := configEdits(m, c, caller)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 		return err
 	}
 	if sig := sigs.early(); sig != 0 {
-		return &exitError{code: exitSignalsBase + int(sig)}
+		return heldSignalError(sig)
 	}
 	// A create killed in the last moment of its save left its new file
 	// under a temporary name; the lock makes any such file stale.
@@ -151,8 +151,11 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	if err := cfg.SaveFile(c.path); err != nil {
 		return err
 	}
-	err = startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs)
-	started = err == nil && (a.Command == runcargs.Create || a.Detach)
+	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs)
+	// What ww made stays with a container that was created, and with one
+	// that ran in the foreground (a create= file holds what it wrote); a
+	// create that failed, or never started, leaves nothing.
+	kept = forked && (err == nil || (a.Command == runcargs.Run && !a.Detach))
 	return err
 }
 

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // heldSignals forwards signals to the lower runtime once it runs, and
@@ -33,7 +36,7 @@ func (h heldSignals) start(fork func() (pid, pidfd int, err error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.early != 0 {
-		return &exitError{code: exitSignalsBase + int(f.early)}
+		return heldSignalError(f.early)
 	}
 	pid, pidfd, err := fork()
 	if err != nil {
@@ -44,3 +47,18 @@ func (h heldSignals) start(fork func() (pid, pidfd int, err error)) error {
 }
 
 func (h heldSignals) stop() { h.f.stop() }
+
+// heldError marks a create that a signal ended before the lower runtime
+// started.
+type heldError struct{ sig syscall.Signal }
+
+func (e *heldError) Error() string {
+	return fmt.Sprintf("%s before the lower runtime started: nothing was created", unix.SignalName(e.sig))
+}
+
+// heldSignalError is the error of a create that a held signal ended: the
+// status a shell gives the signal, and a line in the caller's log, which
+// would otherwise say nothing of why the create failed.
+func heldSignalError(sig syscall.Signal) error {
+	return &exitError{code: exitSignalsBase + int(sig), err: &heldError{sig}}
+}

@@ -20,21 +20,28 @@ import (
 // collector is enough), and a poller fd overwritten by a placed fd would
 // crash ww, while one that sits where an fd must land would make a valid
 // config fail. In the child, nothing but the fork's own code runs.
-func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs childSignals) error {
+//
+// It reports whether the lower runtime was started at all: a signal held
+// before it, or a failed exec, means it was not.
+func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs childSignals) (forked bool, err error) {
 	files, err := lowerFiles(m, caller)
 	if err != nil {
-		return err
+		return false, err
 	}
 	err = forkAndWait(lower, argv, env, files, sigs)
 	var fe *forkError
-	if errors.As(err, &fe) {
+	var he *heldError
+	switch {
+	case errors.As(err, &fe):
 		code := exitCannotExec
 		if errors.Is(fe.err, unix.ENOENT) {
 			code = exitNotFound
 		}
-		return &exitError{code: code, err: fmt.Errorf("exec %q: %w", lower, fe.err)}
+		return false, &exitError{code: code, err: fmt.Errorf("exec %q: %w", lower, fe.err)}
+	case errors.As(err, &he):
+		return false, err
 	}
-	return err
+	return true, err
 }
 
 // lowerFiles is the lower runtime's fd table: the standard streams; the
