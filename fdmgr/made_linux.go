@@ -36,6 +36,16 @@ func madeBeneath(folder, rel string, fd int) *made {
 	return &made{path: rel, folder: folder, dev: uint64(st.Dev), ino: st.Ino}
 }
 
+// madeNamedBeneath records the socket file name in the folder fd dir, at rel
+// beneath folder, just bound by this process.
+func madeNamedBeneath(folder, rel string, dir int, name string) *made {
+	var st unix.Stat_t
+	if unix.Fstatat(dir, name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+		return nil
+	}
+	return &made{path: rel, folder: folder, dev: uint64(st.Dev), ino: st.Ino}
+}
+
 // remove unlinks the file if it is still the one this process made.
 func (m *made) remove() {
 	switch {

@@ -241,6 +241,7 @@ func TestOpenBeneathRace(t *testing.T) {
 	}{
 		{"file exchanged with a symlink out, never outside", "file:ROOT/in/f", "f", "../secret"},
 		{"folder exchanged with a symlink out, never outside", "file:ROOT/in/sub/g", "sub", "../outdir"},
+		{"socket exchanged with a symlink out, never outside", "unix:ROOT/in/s", "s", "../out.sock"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
