@@ -242,6 +242,7 @@ func TestOpenBeneathRace(t *testing.T) {
 		{"file exchanged with a symlink out, never outside", "file:ROOT/in/f", "f", "../secret"},
 		{"folder exchanged with a symlink out, never outside", "file:ROOT/in/sub/g", "sub", "../outdir"},
 		{"socket exchanged with a symlink out, never outside", "unix:ROOT/in/s", "s", "../out.sock"},
+		{"listen in a folder exchanged with a symlink out, never outside", "listen:unix:ROOT/in/sub/x.sock", "sub", "../outdir"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -301,6 +302,9 @@ func TestOpenBeneathRace(t *testing.T) {
 			if nfd, _, err := unix.Accept4(out, unix.SOCK_CLOEXEC); err == nil {
 				closeFD(nfd)
 				t.Errorf("connect %q reached the listener outside", s.Text)
+			}
+			if entries, err := os.ReadDir(filepath.Join(root, "outdir")); err != nil || names(entries) != "f g" {
+				t.Errorf("outdir holds %s, %v; want f g", names(entries), err)
 			}
 			t.Logf("%d opens inside, %d refused", opened, refused)
 			if opened == 0 || refused == 0 {
