@@ -40,6 +40,27 @@
 // runtime's poller, so that placing fds in this process cannot overwrite
 // an fd the runtime holds.
 //
+// # Confining a path
+//
+// A caller that opens paths on someone else's behalf (a runtime wrapper,
+// for a container's annotations) can confine a file:, unix: or
+// listen:unix: source to a folder: it parses the source, sets
+// Source.Beneath (and AllowDevice, to let it open a device node), and
+// adds it with AddSource. ParseSource never sets Beneath: confinement is
+// the caller's decision, never the request's. Such a path must lie beneath
+// the folder as written, and the kernel resolves it from an fd of the
+// folder (openat2 with RESOLVE_BENEATH and RESOLVE_NO_MAGICLINKS; without
+// openat2, a walk that refuses every ".." and symbolic link), so that no
+// "..", symbolic link, /proc magic link or rename racing the lookup leads
+// out: such a source fails with "escapes FOLDER". A file is reached with
+// O_PATH and judged before anything of it is opened (a device node is
+// refused unless AllowDevice), then opened through that fd, a FIFO
+// without waiting as always. A unix socket is connected to, or bound in
+// its folder, through /proc/self/fd/N, so that what is reached is what
+// was resolved; a socket bound there must fit in sun_path as
+// /proc/self/fd/N/NAME. An abstract socket has no path and ignores
+// Beneath. A source without Beneath is opened as it always was.
+//
 // # The child's side
 //
 // Receive and ReceiveEnv read WW_FD_* and the systemd variables and hand

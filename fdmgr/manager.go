@@ -108,25 +108,27 @@ func (m *FDManager) ParseFDFlag(value string) error {
 // Add validates a named request and adds it. Two names that give the same
 // variable (db and DB, a-b and a_b) are the same name.
 func (m *FDManager) Add(name, source string) error {
-	if err := ValidateName(name); err != nil {
+	if err := m.canAdd(name); err != nil {
 		return err
 	}
 	src, err := ParseSource(source)
 	if err != nil {
 		return err
 	}
-	return m.AddSource(name, src)
+	return m.add(name, src)
 }
 
-// AddSource adds a named request whose source is parsed already: one a
-// caller decided on, such as a node policy's resource for an annotation.
-func (m *FDManager) AddSource(name string, src Source) error {
+// canAdd checks, before a request's source, that it may be added: the
+// fds are not prepared yet, and its name is valid.
+func (m *FDManager) canAdd(name string) error {
 	if m.fds != nil {
 		return errors.New("fds are already prepared")
 	}
-	if err := ValidateName(name); err != nil {
-		return err
-	}
+	return ValidateName(name)
+}
+
+// add adds a request that has been checked, unless its name is taken.
+func (m *FDManager) add(name string, src Source) error {
 	if m.names == nil {
 		m.names = make(map[string]string)
 	}

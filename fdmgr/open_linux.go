@@ -46,6 +46,9 @@ func (t kindTable) open(s Source) (int, *made, error) {
 	if !ok {
 		return -1, nil, fmt.Errorf("source %q: unknown kind", s.Text)
 	}
+	if err := checkBeneath(s); err != nil {
+		return -1, nil, err
+	}
 	return row.impl.open(s)
 }
 

@@ -50,6 +50,21 @@ type Source struct {
 	// Timeout limits the connect of a SourceTCP or SourceUnix; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Beneath, when set, confines Path to a folder: it is an absolute,
+	// clean path, Path must lie beneath it as written, and Path is
+	// resolved from the folder without ever leaving it (no "..",
+	// symbolic link or /proc magic link leads out), so that whoever can
+	// write inside the folder cannot make the open reach anything outside
+	// it. A device node is refused unless AllowDevice is set. Beneath
+	// applies to a SourceFile, a SourceUnix and a listen:unix SourceListen;
+	// an abstract socket (@name) has no path and ignores it. ParseSource
+	// never sets it: a caller that confines a source (a node policy) sets
+	// it in code and adds the request with FDManager.AddSource.
+	Beneath string
+	// AllowDevice lets a source confined by Beneath open a character or
+	// block device. Without Beneath it means nothing: an unconfined
+	// file: source opens a device as it opens any file.
+	AllowDevice bool
 	// Text is the source as written.
 	Text string
 }

@@ -67,8 +67,12 @@ func resolve(host, network string, timeout time.Duration) ([]netip.Addr, error) 
 }
 
 // open connects to the socket at the source's path.
-func (unixSource) open(s Source) (int, *made, error) {
-	fd, err := connectUnix(s)
+func (unixSource) open(s Source) (fd int, _ *made, err error) {
+	if s.Beneath != "" && !s.abstract() {
+		fd, err = connectUnixBeneath(s)
+	} else {
+		fd, err = connectUnix(s.Path, s.timeout())
+	}
 	return fd, nil, err
 }
 
@@ -152,19 +156,18 @@ func waitConnected(fd int, deadline time.Time, timeout time.Duration) error {
 	}
 }
 
-// connectUnix connects to a unix stream socket. A unix connect never
-// waits in progress: when the listener's backlog is full it fails with
-// EAGAIN at once, so it is tried again, with growing pauses, until the
-// timeout.
-func connectUnix(s Source) (fd int, err error) {
-	timeout := s.timeout()
+// connectUnix connects to the unix stream socket at path. A unix connect
+// never waits in progress: when the listener's backlog is full it fails
+// with EAGAIN at once, so it is tried again, with growing pauses, until
+// the timeout.
+func connectUnix(path string, timeout time.Duration) (fd int, err error) {
 	deadline := time.Now().Add(timeout)
 	fd, err = newSocket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK)
 	if err != nil {
 		return -1, err
 	}
 	defer closeOnError(&fd, &err)
-	sa := &unix.SockaddrUnix{Name: s.Path}
+	sa := &unix.SockaddrUnix{Name: path}
 	pause := time.Millisecond
 	for {
 		err = unix.Connect(fd, sa)

@@ -28,9 +28,13 @@ func (fileSource) open(s Source) (fd int, created *made, err error) {
 	if s.Dir {
 		flags |= unix.O_DIRECTORY
 	}
-	fd, created, err = openMaybeCreate(s, flags)
+	if s.Beneath != "" {
+		fd, created, err = openFileBeneath(s, flags)
+	} else if fd, created, err = openMaybeCreate(s, flags); err != nil {
+		err = fileError(s, err)
+	}
 	if err != nil {
-		return -1, nil, fileError(s, err)
+		return -1, nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -82,17 +86,21 @@ func openMaybeCreate(s Source, flags int) (int, *made, error) {
 
 // fileError explains the errors of open(2) that read as riddles.
 func fileError(s Source, err error) error {
+	var st unix.Stat_t
+	if errors.Is(err, unix.ENXIO) && unix.Stat(s.Path, &st) == nil {
+		return openError(s, err, st.Mode)
+	}
+	return openError(s, err, 0)
+}
+
+// openError words err, the failure to open the file of s, whose st_mode
+// is mode (0 when unknown).
+func openError(s Source, err error, mode uint32) error {
 	switch {
-	case errors.Is(err, unix.ENXIO):
-		var st unix.Stat_t
-		if unix.Stat(s.Path, &st) == nil {
-			switch st.Mode & unix.S_IFMT {
-			case unix.S_IFIFO:
-				return fmt.Errorf("open: fifo has no reader: %w", err)
-			case unix.S_IFSOCK:
-				return fmt.Errorf("open: %w: it is a unix socket (unix:PATH connects to one)", err)
-			}
-		}
+	case errors.Is(err, unix.ENXIO) && mode&unix.S_IFMT == unix.S_IFIFO:
+		return fmt.Errorf("open: fifo has no reader: %w", err)
+	case errors.Is(err, unix.ENXIO) && mode&unix.S_IFMT == unix.S_IFSOCK:
+		return fmt.Errorf("open: %w: it is a unix socket (unix:PATH connects to one)", err)
 	case errors.Is(err, unix.ENOENT) && s.Mode != OpenRead && !s.Create:
 		return fmt.Errorf("open: %w (the option create=PERM creates it)", err)
 	}

@@ -18,6 +18,9 @@ const listenBacklog = unix.SOMAXCONN
 func (listenSource) open(s Source) (int, *made, error) {
 	switch s.Network {
 	case "unix":
+		if s.Beneath != "" && !s.abstract() {
+			return listenUnixBeneath(s)
+		}
 		return listenUnix(s.Path)
 	case "tcp", "tcp6", "udp", "udp6":
 		fd, err := listenIP(s)
@@ -142,20 +145,29 @@ func removeStale(path string) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
 		return fmt.Errorf("bind: %w: a file that is not a socket is there", unix.EADDRINUSE)
 	}
+	if err := probeStale(path); err != nil {
+		return err
+	}
+	if err := unix.Unlink(path); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("remove stale socket: %w", err)
+	}
+	return nil
+}
+
+// probeStale returns nil if a connect to the unix socket at addr is
+// refused: no one listens there.
+func probeStale(addr string) error {
 	probe, err := newSocket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK)
 	if err != nil {
 		return err
 	}
 	defer closeFD(probe)
-	err = unix.Connect(probe, &unix.SockaddrUnix{Name: path})
+	err = unix.Connect(probe, &unix.SockaddrUnix{Name: addr})
 	switch {
 	case err == nil || errors.Is(err, unix.EAGAIN):
 		return fmt.Errorf("bind: %w: a live socket listens there", unix.EADDRINUSE)
 	case !errors.Is(err, unix.ECONNREFUSED):
 		return fmt.Errorf("bind: %w (probe: %w)", unix.EADDRINUSE, err)
-	}
-	if err := unix.Unlink(path); err != nil && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("remove stale socket: %w", err)
 	}
 	return nil
 }
