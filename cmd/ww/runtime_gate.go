@@ -82,7 +82,11 @@ func (g *policyGate) decide(r spec.FDRequest) (fdmgr.Source, error) {
 	if err := d.Err(); err != nil {
 		return fdmgr.Source{}, err
 	}
-	return d.Open, nil
+	// A path from a raw rule is resolved without leaving its folder: no
+	// "..", no symbolic link out, no /proc magic link, no device node.
+	src := d.Open
+	src.Beneath = d.Beneath
+	return src, nil
 }
 
 // listenNetNS is where the container's granted listeners are bound: the

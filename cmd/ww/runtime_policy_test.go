@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestRuntimePolicy: the node policy judges every annotation before
@@ -139,5 +141,63 @@ func TestRuntimePolicyAudit(t *testing.T) {
 		if !strings.Contains(line, `"`+want.id+`"`) || !strings.Contains(line, want.key) || !strings.Contains(line, want.verdict) || !strings.Contains(line, "@local") {
 			t.Errorf("audit line %s; want container %s, %s, %s, @local", line, want.id, want.key, want.verdict)
 		}
+	}
+}
+
+// TestRuntimePolicyEscapes: a path a raw rule allows is resolved without
+// leaving its folder; each way out is refused with nothing opened and the
+// lower runtime never called.
+func TestRuntimePolicyEscapes(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a device node")
+	}
+	shared := t.TempDir()
+	for name, target := range map[string]string{"shadow": "/etc/shadow", "up": "..", "proc": "/proc/self/root/etc/shadow"} {
+		if err := os.Symlink(target, filepath.Join(shared, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := unix.Mknod(filepath.Join(shared, "null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(shared, "ok.txt"), []byte("ok"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	policyPath := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policyPath, []byte("version: 1\nraw:\n  - namespaces: [\"@local\"]\n    files: ["+shared+"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, source string
+		granted      bool
+	}{
+		{"a file in the folder: opened", "file:" + shared + "/ok.txt", true},
+		{"a symlink to /etc/shadow: refused", "file:" + shared + "/shadow", false},
+		{"a symlink to the parent: refused", "file:" + shared + "/up/x", false},
+		{"a /proc magic link: refused", "file:" + shared + "/proc", false},
+		{"a device node: refused", "file:" + shared + "/null", false},
+		{"..: refused", "file:" + shared + "/../x", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lower := newFakeLower(t, 0)
+			r := newRuntimeCall(t, lower)
+			r.env = append(r.env, "WW_POLICY="+policyPath)
+			bundle := fakeBundle(t, map[string]string{"fd.ww.dev/f": tt.source}, nil)
+			_, code := r.run(t, "create", "--bundle", bundle, "escape")
+			calls := lower.calls(t)
+			if tt.granted {
+				if code != 0 || len(calls) != 1 || calls[0].fds[3] != shared+"/ok.txt" {
+					t.Errorf("exit %d, %d calls; want the file at fd 3", code, len(calls))
+				}
+				return
+			}
+			if code != 1 || len(calls) != 0 {
+				t.Errorf("exit %d, %d calls; want a refusal", code, len(calls))
+			}
+			if msg := r.logLine(t); !strings.Contains(msg, `"fd.ww.dev/f"`) {
+				t.Errorf("log %q does not name the annotation", msg)
+			}
+		})
 	}
 }
