@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -184,31 +185,40 @@ func bytesWriter(data []byte) func(io.Writer) error {
 // RemoveStaleTemps removes the temporary files that a save of path killed
 // in its last moment (between linking the new file and renaming it over
 // path) left beside it. Only a caller that knows no other save of path
-// runs, such as one holding the bundle's lock, may call it.
+// runs, such as one holding the bundle's lock, may call it. It reads the
+// folder with plain system calls, as writeAtomic writes it.
 func RemoveStaleTemps(path string) error {
 	dir, base := filepath.Dir(path), filepath.Base(path)
-	names, err := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return &fs.PathError{Op: "open", Path: dir, Err: err}
 	}
-	var first error
-	for _, n := range names {
-		if err := unix.Unlink(n); err != nil && !errors.Is(err, unix.ENOENT) && first == nil {
-			first = &fs.PathError{Op: "remove", Path: n, Err: err}
+	defer unix.Close(dirfd)
+	prefix := "." + base + ".tmp-"
+	buf := make([]byte, 8<<10)
+	var stale []string
+	for {
+		n, err := unix.ReadDirent(dirfd, buf)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return &fs.PathError{Op: "read", Path: dir, Err: err}
+		}
+		if n == 0 {
+			break
+		}
+		_, _, names := unix.ParseDirent(buf[:n], -1, nil)
+		for _, name := range names {
+			if strings.HasPrefix(name, prefix) {
+				stale = append(stale, name)
+			}
 		}
 	}
-	return first
-}
-
-// globEscape quotes the characters filepath.Match gives a meaning.
-func globEscape(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '*', '?', '[', '\\':
-			b = append(b, '\\')
+	for _, name := range stale {
+		if err := unix.Unlinkat(dirfd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+			return &fs.PathError{Op: "remove", Path: filepath.Join(dir, name), Err: err}
 		}
-		b = append(b, s[i])
 	}
-	return string(b)
+	return nil
 }

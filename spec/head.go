@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Head is the part of a config.json a runtime wrapper reads before it
@@ -26,7 +27,7 @@ func ParseHead(data []byte) (*Head, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	h := new(Head)
 	_, err := eachKey(dec, "config", false, func(key string) error {
-		switch key {
+		switch strings.ToLower(key) {
 		case "annotations":
 			m, err := stringMap(dec)
 			if err != nil {
@@ -55,7 +56,7 @@ func ParseHead(data []byte) (*Head, error) {
 
 func (h *Head) readProcess(dec *json.Decoder) error {
 	null, err := eachKey(dec, "process", true, func(key string) error {
-		if key != "env" {
+		if !strings.EqualFold(key, "env") {
 			return skipValue(dec)
 		}
 		if err := dec.Decode(&h.Env); err != nil {
@@ -82,6 +83,8 @@ func eachKey(dec *json.Decoder, what string, orNull bool, f func(key string) err
 	if tok != json.Delim('{') {
 		return false, fmt.Errorf("%s is not a JSON object", what)
 	}
+	// encoding/json, here and in the runtime, matches keys without
+	// regard to case: "Annotations" is the same key as "annotations".
 	seen := make(map[string]bool)
 	for dec.More() {
 		tok, err := dec.Token()
@@ -89,10 +92,11 @@ func eachKey(dec *json.Decoder, what string, orNull bool, f func(key string) err
 			return false, err
 		}
 		key := tok.(string) // inside an object, the decoder gives keys as strings
-		if seen[key] {
+		folded := strings.ToLower(key)
+		if seen[folded] {
 			return false, fmt.Errorf("%s has the key %q twice", what, quoteShort(key))
 		}
-		seen[key] = true
+		seen[folded] = true
 		if err := f(key); err != nil {
 			return false, err
 		}

@@ -91,3 +91,16 @@ func TestParseRefusesDuplicates(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+// TestParseHeadFoldsCase: keys that differ in case only are one key to a
+// JSON decoder, so to ParseHead too.
+func TestParseHeadFoldsCase(t *testing.T) {
+	_, err := ParseHead([]byte(`{"annotations":{},"Annotations":{"fd.ww.dev/a":"file:/x"}}`))
+	if err == nil || err.Error() != `config has the key "Annotations" twice` {
+		t.Errorf("error = %v", err)
+	}
+	h, err := ParseHead([]byte(`{"Annotations":{"a":"b"},"Process":{"Env":["A=1"]}}`))
+	if err != nil || h.Annotations["a"] != "b" || len(h.Env) != 1 {
+		t.Errorf("head %+v, %v; want the annotation and env read", h, err)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,7 +14,7 @@ import (
 func readFileRaw(path string, limit int) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)
 	var data []byte
@@ -24,7 +25,7 @@ func readFileRaw(path string, limit int) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read: %w", err)
+			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
 		if n == 0 {
 			return data, nil

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 
 	"github.com/ww-dev/ww/cmd/internal/runcargs"
 	"github.com/ww-dev/ww/fdmgr"
@@ -85,41 +86,71 @@ func create(lower string, a *runcargs.Args) error {
 	if c, err = readRequest(a.Bundle); err != nil {
 		return err
 	}
+	if !c.edits() {
+		unlock()
+		return passThrough(lower, a.Argv)
+	}
 	return createLocked(lower, a, c)
 }
 
-// createLocked is create once the bundle is ww's alone.
+// createLocked is create once the bundle is ww's alone. Everything is
+// checked before the gate judges (and audits) a request.
 func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 	caller := callerFDsOf(a)
 	cfg, err := spec.Parse(c.data)
 	if err != nil {
 		return fmt.Errorf("load config %q: %w", c.path, err)
 	}
-	if err := checkKinds(c); err != nil {
+	if err := checkConfig(c, caller, cfg); err != nil {
 		return err
 	}
-	g, err := newPolicyGate(os.Environ(), a.ID, c, cfg.Spec)
+	argv, err := a.WithPreserveFDs(caller.count() + len(c.reqs.FDs))
 	if err != nil {
 		return err
 	}
-	defer g.close()
-	grants, err := judgeAll(g, c)
-	if err != nil {
-		return err
+	var grants []grant
+	netns := ""
+	if len(c.reqs.FDs) > 0 {
+		g, err := newPolicyGate(os.Environ(), a.ID, c, cfg.Spec)
+		if err != nil {
+			return err
+		}
+		defer g.close()
+		if grants, err = judgeAll(g, c); err != nil {
+			return err
+		}
+		netns = g.listenNetNS()
 	}
 	m, err := planFDs(grants, caller)
 	if err != nil {
 		return err
 	}
-	m.ListenNetNS = g.listenNetNS()
+	m.ListenNetNS = netns
+	return openEditStart(lower, a, c, cfg, m, caller, argv)
+}
+
+// checkConfig checks what a create asks against the config, the caller's
+// fds and the fd limit, and that the config can be written back.
+func checkConfig(c *createRequest, caller callerFDs, cfg *spec.Config) error {
+	if err := checkKinds(c); err != nil {
+		return err
+	}
 	if err := checkOptions(c, caller, cfg); err != nil {
 		return err
 	}
-	argv, err := a.WithPreserveFDs(caller.count() + m.Len())
-	if err != nil {
+	if err := checkFDLimit(caller, len(c.reqs.FDs)); err != nil {
 		return err
 	}
-	return openEditStart(lower, a, c, cfg, m, caller, argv)
+	// The runtime reads a config.json that is a symbolic link, but ww
+	// writes its edit by a rename, which would replace the link.
+	var st unix.Stat_t
+	if err := unix.Lstat(c.path, &st); err != nil {
+		return fmt.Errorf("load config %q: %w", c.path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fmt.Errorf("config %q is not a regular file (a symbolic link?): ww writes its edit by a rename, which would replace it", c.path)
+	}
+	return nil
 }
 
 // openEditStart opens the fds, edits the config and starts the lower

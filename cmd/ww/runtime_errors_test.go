@@ -29,7 +29,7 @@ func TestRuntimeErrors(t *testing.T) {
 		{"file missing, refused", map[string]string{"fd.ww.dev/db": "file:/tmp/ww-nonexistent/x"},
 			[]string{`fd.ww.dev/db`, "file:/tmp/ww-nonexistent/x", "no such file"}},
 		{"no known kind, refused", map[string]string{"fd.ww.dev/db": "bogus"},
-			[]string{`fd.ww.dev/db`, `"bogus"`, "no known kind: want " + fdmgr.PrefixList(fdmgr.OpenedKinds())}},
+			[]string{`fd.ww.dev/db`, `"bogus"`, "no known kind: want " + strings.Replace(fdmgr.PrefixList(fdmgr.OpenedKinds()), " or ", ", ", 1) + ` or "node:"`}},
 		{"bad systemd option, refused", map[string]string{"fd.ww.dev/db": "node:null", "options.ww.dev/systemd": "yes"},
 			[]string{`options.ww.dev/systemd`, `"yes"`}},
 	}

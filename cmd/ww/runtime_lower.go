@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Where the lower runtime comes from: the environment, then a file with
@@ -52,8 +55,14 @@ func passThrough(lower string, args []string) error {
 func findLowerRuntime() (string, error) {
 	name, from := os.Getenv(lowerRuntimeEnv), lowerRuntimeEnv
 	if name == "" {
-		if b, err := readFileRaw(lowerRuntimeFile, maxLowerRuntimeFile); err == nil {
+		b, err := readFileRaw(lowerRuntimeFile, maxLowerRuntimeFile)
+		switch {
+		case err == nil:
 			name, from = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]), lowerRuntimeFile
+		case !errors.Is(err, unix.ENOENT):
+			// A file that is there but cannot be read must not quietly
+			// mean runc.
+			return "", fmt.Errorf("lower runtime from %s: %w", lowerRuntimeFile, err)
 		}
 	}
 	if name == "" {

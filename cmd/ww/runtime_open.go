@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -59,8 +60,7 @@ func callerListenFDs() int {
 }
 
 // planFDs turns the granted requests into an FDManager whose fds land
-// after the caller's, checking that they fit under the fd limit. It opens
-// nothing.
+// after the caller's. It opens nothing.
 func planFDs(grants []grant, caller callerFDs) (*fdmgr.FDManager, error) {
 	m := fdmgr.NewFDManager()
 	m.First = caller.first()
@@ -68,9 +68,6 @@ func planFDs(grants []grant, caller callerFDs) (*fdmgr.FDManager, error) {
 		if err := m.AddSource(g.Name, g.open); err != nil {
 			return nil, fmt.Errorf("annotation %q: %q: %w", g.Key, quoteValue(g.Source), err)
 		}
-	}
-	if err := checkFDLimit(caller, m.Len()); err != nil {
-		return nil, err
 	}
 	return m, nil
 }
@@ -81,31 +78,47 @@ func checkKinds(c *createRequest) error {
 	for _, r := range c.reqs.FDs {
 		if !strings.Contains(r.Source, ":") {
 			// Not even an fd number, which the annotation parser refused.
-			return fmt.Errorf("annotation %q: %q is of no known kind: want %s",
-				r.Key, quoteValue(r.Source), fdmgr.PrefixList(fdmgr.OpenedKinds()))
+			return fmt.Errorf("annotation %q: %q is of no known kind: want %s or \"node:\"",
+				r.Key, quoteValue(r.Source), strings.Replace(fdmgr.PrefixList(fdmgr.OpenedKinds()), " or ", ", ", 1))
 		}
 	}
 	return nil
 }
 
+// ownFDs is how many fds ww holds at once besides its copies: the
+// bundle's lock, the audit file, the folder and new file of the save, the
+// fork's pipe and pidfd, and a few to spare.
+const ownFDs = 8
+
 // checkFDLimit makes sure that the caller's fds and ww's n fds all fit
-// under the fd limit, with room for ww to hold its copies above them
-// until the fork places them.
+// under the fd limit, with room for ww's copies above them until the fork
+// places them, and for ww's own.
+//
+// The Go runtime raises its soft fd limit to the hard one at start and
+// gives a child the old one back; setting it once makes both the same,
+// so that the lower runtime can hold every fd this check counted.
 func checkFDLimit(caller callerFDs, n int) error {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return fmt.Errorf("fd limit: %w", err)
 	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim.Cur, Max: lim.Max}); err != nil {
+		return fmt.Errorf("fd limit: %w", err)
+	}
 	last := caller.first() + n - 1
-	if uint64(last)+uint64(n) < lim.Cur {
+	if uint64(last)+uint64(n)+ownFDs < lim.Cur {
 		return nil
 	}
-	if uint64(caller.first()) >= lim.Cur {
-		return fmt.Errorf("--preserve-fds %d: the caller's fds would end at fd %d, past the fd limit %d",
-			caller.preserve, caller.first()-1, lim.Cur)
+	if uint64(caller.first())+ownFDs >= lim.Cur {
+		what := fmt.Sprintf("--preserve-fds %d", caller.preserve)
+		if caller.listen > 0 {
+			what += fmt.Sprintf(" and LISTEN_FDS %d", caller.listen)
+		}
+		return fmt.Errorf("%s: the caller's fds would end at fd %d, past the fd limit %d less the %d ww needs",
+			what, caller.first()-1, lim.Cur, ownFDs)
 	}
-	return fmt.Errorf("annotations ask for %d fds, at %d to %d, and ww needs as many free fds above them: past the fd limit %d",
-		n, caller.first(), last, lim.Cur)
+	return fmt.Errorf("annotations ask for %d fds, at %d to %d, and ww needs as many free fds above them and %d of its own: past the fd limit %d",
+		n, caller.first(), last, ownFDs, lim.Cur)
 }
 
 // checkOptions checks the options the annotations set against the
