@@ -130,20 +130,30 @@ func readlinkFD(fd int) (string, error) {
 	return string(buf[:n]), nil
 }
 
-// MoveAbove moves every prepared copy whose number is below min to the
+// MoveAbove moves every prepared copy whose number is below low to the
 // lowest free number at or above it, for a caller whose fork places the
-// fds at targets below min: a copy in that range could be overwritten by
-// another's placement. A borrowed fd is copied, never moved away from its
-// owner.
-func (m *FDManager) MoveAbove(min int) error {
+// fds at targets below low: a copy in that range could be overwritten by
+// another's placement. It also moves a copy down to such a number when
+// one is free: a fork needs a free number above every fd it places, so
+// the copies sit as low as they can, as near the fd limit as a caller
+// may have pushed them. A borrowed fd is copied, never moved away from
+// its owner.
+func (m *FDManager) MoveAbove(low int) error {
 	for i := range m.fds {
 		fd := &m.fds[i]
-		if fd.Dup >= min {
+		if fd.Dup == low {
 			continue
 		}
-		moved, err := dupCloexec(fd.Dup, min)
+		moved, err := dupCloexec(fd.Dup, low)
 		if err != nil {
-			return fmt.Errorf("move %s (fd %d) above fd %d: %w", fd.Name, fd.Dup, min, err)
+			if fd.Dup > low {
+				continue // no lower number free: it stays where it is
+			}
+			return fmt.Errorf("move %s (fd %d) above fd %d: %w", fd.Name, fd.Dup, low, err)
+		}
+		if fd.Dup > low && moved > fd.Dup {
+			closeFD(moved) // it already sat as low as it can
+			continue
 		}
 		if !fd.borrowed {
 			closeFD(fd.Dup)

@@ -26,7 +26,9 @@ type fakeCall struct {
 	argv   []string
 	env    []string
 	fds    map[int]string // fd number → what /proc says it is
-	config []byte
+	// parentFDs are the fds of its parent, ww, while it runs.
+	parentFDs map[int]string
+	config    []byte
 }
 
 func newFakeLower(t *testing.T, status int) *fakeLower {
@@ -43,6 +45,7 @@ n=$(mktemp "` + f.dir + `/call.XXXXXX")
 printf '%s\n' "$@" > "$n.argv"
 env > "$n.env"
 ls -l /proc/$$/fd/ > "$n.fds"
+ls -l /proc/$PPID/fd/ > "$n.parentfds"
 b=.
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -51,7 +54,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-cat "$b/config.json" > "$n.config" 2>/dev/null
+[ -f "$b/config.json" ] && cat "$b/config.json" > "$n.config"
 eval "$WW_FAKE_HOOK"
 exit ` + strconv.Itoa(status) + "\n"
 	if err := os.WriteFile(f.path, []byte(script), 0o755); err != nil {
@@ -86,22 +89,29 @@ func (f *fakeLower) calls(t *testing.T) []fakeCall {
 		env, _ := os.ReadFile(n + ".env")
 		c.env = strings.Split(string(env), "\n")
 		c.config, _ = os.ReadFile(n + ".config")
-		fds, _ := os.ReadFile(n + ".fds")
-		c.fds = make(map[int]string)
-		// ls -l: "lr-x------ 1 root root 64 Nov 30 23:50 3 -> /dev/null"
-		for _, line := range strings.Split(string(fds), "\n") {
-			link, target, ok := strings.Cut(line, " -> ")
-			fields := strings.Fields(link)
-			if !ok || len(fields) == 0 {
-				continue
-			}
-			if fd, err := strconv.Atoi(fields[len(fields)-1]); err == nil {
-				c.fds[fd] = target
-			}
-		}
+		c.fds = readFDList(n + ".fds")
+		c.parentFDs = readFDList(n + ".parentfds")
 		calls = append(calls, c)
 	}
 	return calls
+}
+
+// readFDList reads what ls -l /proc/PID/fd/ wrote, lines such as
+// "lr-x------ 1 root root 64 Nov 30 23:50 3 -> /dev/null".
+func readFDList(path string) map[int]string {
+	b, _ := os.ReadFile(path)
+	fds := make(map[int]string)
+	for _, line := range strings.Split(string(b), "\n") {
+		link, target, ok := strings.Cut(line, " -> ")
+		fields := strings.Fields(link)
+		if !ok || len(fields) == 0 {
+			continue
+		}
+		if fd, err := strconv.Atoi(fields[len(fields)-1]); err == nil {
+			fds[fd] = target
+		}
+	}
+	return fds
 }
 
 // configEnv is process.env of a recorded or written config.

@@ -85,14 +85,13 @@ func checkKinds(c *createRequest) error {
 	return nil
 }
 
-// ownFDs is how many fds ww holds at once besides its copies: the
-// bundle's lock, the audit file, the folder and new file of the save, the
-// fork's pipe and pidfd, and a few to spare.
-const ownFDs = 8
+// ownFDs is how many fds ww needs besides one per fd it hands over: the
+// bundle's lock and the fork's pipe (the save's folder and new file are
+// closed by then, and the pidfd is left out when no fd is free for it).
+const ownFDs = 3
 
-// checkFDLimit makes sure that the caller's fds and ww's n fds all fit
-// under the fd limit, with room for ww's copies above them until the fork
-// places them, and for ww's own.
+// checkFDLimit makes sure that the caller's fds, ww's n fds and ww's own
+// fit under the fd limit.
 //
 // The Go runtime raises its soft fd limit to the hard one at start and
 // gives a child the old one back; setting it once makes both the same,
@@ -105,20 +104,20 @@ func checkFDLimit(caller callerFDs, n int) error {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim.Cur, Max: lim.Max}); err != nil {
 		return fmt.Errorf("fd limit: %w", err)
 	}
-	last := caller.first() + n - 1
-	if uint64(last)+uint64(n)+ownFDs < lim.Cur {
+	first := uint64(caller.first())
+	if first+uint64(n)+ownFDs <= lim.Cur {
 		return nil
 	}
-	if uint64(caller.first())+ownFDs >= lim.Cur {
+	if first+1+ownFDs > lim.Cur {
 		what := fmt.Sprintf("--preserve-fds %d", caller.preserve)
 		if caller.listen > 0 {
 			what += fmt.Sprintf(" and LISTEN_FDS %d", caller.listen)
 		}
-		return fmt.Errorf("%s: the caller's fds would end at fd %d, past the fd limit %d less the %d ww needs",
-			what, caller.first()-1, lim.Cur, ownFDs)
+		return fmt.Errorf("%s: the caller's fds would end at fd %d, and ww needs %d more and one per fd it adds: past the fd limit %d",
+			what, first-1, ownFDs, lim.Cur)
 	}
-	return fmt.Errorf("annotations ask for %d fds, at %d to %d, and ww needs as many free fds above them and %d of its own: past the fd limit %d",
-		n, caller.first(), last, ownFDs, lim.Cur)
+	return fmt.Errorf("annotations ask for %d fds, at %d to %d, and ww needs %d more: past the fd limit %d",
+		n, first, first+uint64(n)-1, ownFDs, lim.Cur)
 }
 
 // checkOptions checks the options the annotations set against the

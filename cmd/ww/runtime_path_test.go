@@ -271,11 +271,13 @@ func TestRuntimeLowerStatus(t *testing.T) {
 }
 
 // TestRuntimeAtFDLimit: with the fd limit at 64 and the caller passing
-// fds 3 to 59, a create works, and leaves no temporary file.
+// fds 3 to 59, a create works, and leaves no temporary file; ww never
+// starts the Go runtime's poller, which would need fds it does not have.
 func TestRuntimeAtFDLimit(t *testing.T) {
 	lower := newFakeLower(t, 0)
 	r := newRuntimeCall(t, lower)
-	r.prefix = "ulimit -Sn 64;"
+	// Soft and hard: the Go runtime raises a soft limit to the hard one.
+	r.prefix = "ulimit -n 64;"
 	r.extra = tempFiles(t, 57)
 	bundle := fakeBundle(t, map[string]string{"fd.ww.dev/log": "file:/etc/hostname"}, nil)
 	if _, code := r.run(t, "create", "--bundle", bundle, "--preserve-fds", "57", "limit"); code != 0 {
@@ -292,6 +294,14 @@ func TestRuntimeAtFDLimit(t *testing.T) {
 	}
 	if vars := wwVarsOf(configEnv(t, c.config)); !slices.Equal(vars, []string{"WW_FD_LOG=60"}) {
 		t.Errorf("WW_FD_* %q", vars)
+	}
+	for fd, what := range c.parentFDs {
+		if strings.Contains(what, "eventpoll") || strings.Contains(what, "eventfd") {
+			t.Errorf("ww holds the Go runtime's poller at fd %d (%s)", fd, what)
+		}
+	}
+	if len(c.parentFDs) == 0 {
+		t.Errorf("no record of ww's fds")
 	}
 	entries, _ := os.ReadDir(bundle)
 	for _, e := range entries {
