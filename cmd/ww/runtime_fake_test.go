@@ -23,9 +23,9 @@ type fakeLower struct {
 
 // fakeCall is one recorded call.
 type fakeCall struct {
-	argv   []string
-	env    []string
-	fds    map[int]string // fd number → what /proc says it is
+	argv []string
+	env  []string
+	fds  map[int]string // fd number → what /proc says it is
 	// parentFDs are the fds of its parent, ww, while it runs.
 	parentFDs map[int]string
 	config    []byte

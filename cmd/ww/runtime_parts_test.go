@@ -80,7 +80,7 @@ func TestCheckFDLimit(t *testing.T) {
 	}{
 		{"few fds: fit", callerFDs{preserve: 2}, 2, ""},
 		{"caller past the limit: names --preserve-fds", callerFDs{preserve: cur}, 1, "--preserve-fds " + itoa(cur) + ": the caller's fds would end at fd " + itoa(cur+2) + ", and ww needs 3 more and one per fd it adds: past the fd limit " + itoa(cur)},
-		{"ww's fds past the limit: names the annotations", callerFDs{}, cur / 2, "annotations ask for " + itoa(cur/2) + " fds"},
+		{"ww's fds past the limit: names the annotations", callerFDs{}, cur, "annotations ask for " + itoa(cur) + " fds"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
