@@ -154,7 +154,7 @@ func TestBundleKilledLeavesNothing(t *testing.T) {
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(unix.SignalName(sig)+", nothing left", func(t *testing.T) {
-			const runs = 50
+			const runs = 200 // each signal, as the reliability issue asks
 			runsOf := make([]killedRun, runs)
 			parallelRuns(runs, 4, func(i int) {
 				id := testID(fmt.Sprintf("ww-kill-%d-%d", sig, i))
