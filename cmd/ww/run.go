@@ -12,7 +12,10 @@ import (
 	"github.com/ww-dev/ww/fdmgr"
 )
 
-var runUsage = `Usage:
+// runUsage is ww run's help. It is built when asked for, not at start-up,
+// which every ww run would pay for.
+func runUsage() string {
+	return `Usage:
   ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...]
   ww run --bundle DIR [--id ID] [--runtime NAME|PATH] [--with-fd NAME=SOURCE]... [--systemd] [-- ARG...]
 
@@ -24,6 +27,7 @@ SOURCE: ` + strings.Join(fdmgr.SourceUsage(), "\n        ") + `
 
 Flags:
 `
+}
 
 // runCommand is ww run.
 func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
@@ -43,7 +47,7 @@ func runCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&lowerRun, "runtime", "runc", "OCI runtime `NAME|PATH` for --bundle")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, runUsage)
+			fmt.Fprint(stdout, runUsage())
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
 			return nil

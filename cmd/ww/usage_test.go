@@ -15,8 +15,8 @@ func TestRunUsageSources(t *testing.T) {
 		if i == 0 {
 			want = "\nSOURCE: " + line + "\n"
 		}
-		if !strings.Contains(runUsage, want) {
-			t.Errorf("ww run usage does not show %q as %q:\n%s", fdmgr.SourceKinds()[i], want, runUsage)
+		if !strings.Contains(runUsage(), want) {
+			t.Errorf("ww run usage does not show %q as %q:\n%s", fdmgr.SourceKinds()[i], want, runUsage())
 		}
 	}
 }
