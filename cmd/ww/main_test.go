@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/containerd/console"
 )
@@ -202,4 +203,30 @@ func onTerminal(t *testing.T, cmd *exec.Cmd) (console.Console, *os.File) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	return pty, slave
+}
+
+// waitExec waits until pid runs bin. A test that starts ww through a
+// program that execs it (the probe's "blocked" mode, unshare) must call it
+// before it signals pid: a process-directed signal sent to a Go program
+// (the probe) while it execs can be taken by one of its other threads,
+// which the exec then ends before the signal ends the program; the signal
+// is lost, and ww never sees it. Once /proc/PID/exe is bin, the exec has
+// left one thread, and a signal waits for ww.
+func waitExec(t *testing.T, pid int, bin string) {
+	t.Helper()
+	want, err := os.Stat(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := fmt.Sprintf("/proc/%d/exe", pid)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		got, err := os.Stat(exe)
+		if err == nil && os.SameFile(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d did not exec %s: %v", pid, bin, err)
+		}
+		time.Sleep(20 * time.Microsecond)
+	}
 }

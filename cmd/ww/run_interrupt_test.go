@@ -84,27 +84,3 @@ func interruptMakingFiles(t *testing.T, prefix []string, runs int) {
 	}
 	t.Logf("%d runs: ended before the child %d (%d left files), forwarded to the child %d", runs, died, failed, forwarded)
 }
-
-// waitExec waits until pid runs bin. A process-directed signal sent to a
-// Go program (the probe) while it execs can be taken by one of its other
-// threads, which the exec then ends before the signal ends the program:
-// the signal is lost, and ww never sees it. Once /proc/PID/exe is bin,
-// the exec has left one thread, and a signal waits for ww.
-func waitExec(t *testing.T, pid int, bin string) {
-	t.Helper()
-	want, err := os.Stat(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := fmt.Sprintf("/proc/%d/exe", pid)
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		got, err := os.Stat(exe)
-		if err == nil && os.SameFile(got, want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d did not exec %s: %v", pid, bin, err)
-		}
-		time.Sleep(20 * time.Microsecond)
-	}
-}

@@ -92,6 +92,9 @@ func TestRunAsInitSignalBeforeChild(t *testing.T) {
 			if ww == 0 {
 				t.Fatalf("no ww under unshare (%s)", children)
 			}
+			// The child may still be unshare's fork, or the probe that
+			// execs ww: a SIGTERM to either would not test ww.
+			waitExec(t, ww, wwBin)
 			time.Sleep(300 * time.Millisecond)
 			if err := syscall.Kill(ww, syscall.SIGTERM); err != nil {
 				t.Fatal(err)
