@@ -53,8 +53,9 @@ func forkAndWait(path string, argv, env []string, files []uintptr, sigs childSig
 	// Should ww die (of SIGKILL, say), the child is killed too: nothing
 	// is left running that no one waits for. The kernel sends the signal
 	// when the thread that forked ends; the Go runtime ends a thread only
-	// when a goroutine locked to it exits, which no goroutine of ww does
-	// (locking this one would cost a thread hand-off on every run).
+	// when a goroutine locked to it exits, which no goroutine that forks
+	// does (locking this one would cost a thread hand-off on every run;
+	// fdmgr's network-namespace thread ends that way, but never forks).
 	sys := &syscall.SysProcAttr{Setpgid: true, PidFD: &pidfd, Pdeathsig: unix.SIGKILL}
 	if tty >= 0 {
 		sys.Foreground = true

@@ -171,7 +171,7 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	if err := spec.Apply(cfg.Spec, mods...); err != nil {
 		return err
 	}
-	if sig := sigs.early(); sig != 0 {
+	if sig := sigs.held(); sig != 0 {
 		return heldSignalError(sig)
 	}
 	// A create killed in the last moment of its save left its new file

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -23,23 +22,22 @@ import (
 //
 // It reports whether the lower runtime was started at all: a signal held
 // before it, or a failed exec, means it was not.
-func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs childSignals) (forked bool, err error) {
+func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs *forwarder) (forked bool, err error) {
 	files, err := lowerFiles(m, caller)
 	if err != nil {
 		return false, err
 	}
 	err = forkAndWait(lower, argv, env, files, sigs)
 	var fe *forkError
-	var he *heldError
 	switch {
+	case errors.Is(err, errHeld):
+		return false, heldSignalError(sigs.held())
 	case errors.As(err, &fe):
 		code := exitCannotExec
 		if errors.Is(fe.err, unix.ENOENT) {
 			code = exitNotFound
 		}
 		return false, &exitError{code: code, err: fmt.Errorf("exec %q: %w", lower, fe.err)}
-	case errors.As(err, &he):
-		return false, err
 	}
 	return true, err
 }
@@ -89,75 +87,4 @@ func lowerFiles(m *fdmgr.FDManager, caller callerFDs) ([]uintptr, error) {
 // and it exits once the lower runtime does.
 func quietRuntime() {
 	debug.SetGCPercent(-1)
-}
-
-// bundleLockWait is how long a create waits for another create or run of
-// the same bundle to let go of it. A foreground run holds the bundle
-// until its container exits.
-const bundleLockWait = 10 * time.Second
-
-// lockBundle takes the bundle's lock: an exclusive flock(2) on its folder,
-// held until unlock (and, as a flock, given up by the kernel if ww dies).
-// The folder, unlike config.json, is not replaced when the config is
-// written.
-func lockBundle(bundle string, wait time.Duration) (unlock func(), err error) {
-	fd, err := unix.Open(bundle, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("lock bundle %q: %w", bundle, err)
-	}
-	deadline := time.Now().Add(wait)
-	for {
-		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return func() { unix.Close(fd) }, nil
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			unix.Close(fd)
-			return nil, fmt.Errorf("lock bundle %q: %w", bundle, err)
-		}
-		if time.Now().After(deadline) {
-			unix.Close(fd)
-			return nil, fmt.Errorf("bundle %q: another create or run of it holds the bundle (a foreground run holds it until its container exits); gave up after %v", bundle, wait)
-		}
-		// A sleep without a Go timer: see quietRuntime.
-		unix.Nanosleep(&unix.Timespec{Nsec: 5e6}, nil)
-	}
-}
-
-// openAppend opens a log file for appending, as the lower runtime does.
-func openAppend(path string) (int, error) {
-	return unix.Open(path, unix.O_WRONLY|unix.O_APPEND|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
-}
-
-func closeRaw(fd int) { unix.Close(fd) }
-
-// rawAppender writes to an fd with plain system calls.
-type rawAppender int
-
-func (w rawAppender) Write(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		k, err := unix.Write(int(w), p[n:])
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		n += k
-	}
-	return n, nil
-}
-
-// maxLogMessage bounds a logged error: values quoted in it are cut
-// already, this is the last guard.
-const maxLogMessage = 4 << 10
-
-// quoteShortLines keeps a message to one line of at most maxLogMessage
-// bytes.
-func quoteShortLines(msg string) string {
-	if len(msg) > maxLogMessage {
-		msg = msg[:maxLogMessage] + "…"
-	}
-	return msg
 }
