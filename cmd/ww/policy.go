@@ -99,6 +99,10 @@ func policyTest(args []string, stdout io.Writer) error {
 	refused := false
 	for _, r := range reqs {
 		d := p.Decide(c, r)
+		if why := unopenable(c, d.Open, d); d.Granted && why != "" {
+			// Granted by the policy, refused by ww runtime all the same.
+			d.Granted, d.Reason = false, why
+		}
 		fmt.Fprintf(stdout, "%s: %s\n", d.Subject(), d.Verdict())
 		if d.Granted {
 			fmt.Fprintf(stdout, "  %s\n", d.Action())

@@ -262,3 +262,15 @@ func TestPolicyUsage(t *testing.T) {
 		t.Errorf("test -h does not list the flags:\n%s", res.stdout)
 	}
 }
+
+// TestPolicyTestHostName: ww policy test says what ww runtime would do,
+// which refuses a host name that the policy allows, as it resolves none.
+func TestPolicyTestHostName(t *testing.T) {
+	p := writeTestPolicy(t, "version: 1\nraw:\n  - namespaces: [\"@local\"]\n    tcp: [\"localhost:5432\", \"127.0.0.1:5432\"]\n", 0o644)
+	r := runWW(t, nil, cleanEnv(), "policy", "test", "--namespace", "@local", "--policy", p,
+		"fd.ww.dev/db=tcp:localhost:5432", "fd.ww.dev/ip=tcp:127.0.0.1:5432")
+	if r.code != 1 || !strings.Contains(r.stdout, `"tcp:localhost:5432": refused`) ||
+		!strings.Contains(r.stdout, "resolves no names") || !strings.Contains(r.stdout, `"tcp:127.0.0.1:5432": granted`) {
+		t.Errorf("exit %d, stdout:\n%s\nwant the name refused and the address granted", r.code, r.stdout)
+	}
+}

@@ -85,8 +85,8 @@ func (g *policyGate) decide(r spec.FDRequest) (fdmgr.Source, error) {
 		return fdmgr.Source{}, err
 	}
 	src := d.Open
-	if err := g.checkOpenable(r, src, d); err != nil {
-		return fdmgr.Source{}, err
+	if why := unopenable(g.c, src, d); why != "" {
+		return fdmgr.Source{}, fmt.Errorf("annotation %q: %q: %s", r.Key, quoteValue(r.Source), why)
 	}
 	// A path from a raw rule is resolved without leaving its folder: no
 	// "..", no symbolic link out, no /proc magic link, no device node.
@@ -94,24 +94,24 @@ func (g *policyGate) decide(r spec.FDRequest) (fdmgr.Source, error) {
 	return src, nil
 }
 
-// checkOpenable refuses a granted source that this runtime path cannot
-// open as granted. A host name would be looked up through the Go
-// runtime's resolver, whose poller and timers the path must not start
-// (see quietRuntime), and for a listener outside the container's network;
-// a node resource's listener is granted in the node's network, while the
-// fds of a container with a network of its own are all bound in that one.
-func (g *policyGate) checkOpenable(r spec.FDRequest, src fdmgr.Source, d policy.Decision) error {
-	subject := fmt.Sprintf("annotation %q: %q", r.Key, quoteValue(r.Source))
+// unopenable says why ww runtime cannot open a granted source as granted,
+// or "" when it can. A host name would be looked up through the Go
+// runtime's resolver, whose poller and timers the runtime path must not
+// start (see quietRuntime), and for a listener outside the container's
+// network; a node resource's listener is granted in the node's network,
+// while the listeners of a container with a network of its own are all
+// bound in that one.
+func unopenable(c policy.Container, src fdmgr.Source, d policy.Decision) string {
 	if src.Host != "" {
 		if _, err := netip.ParseAddr(src.Host); err != nil {
-			return fmt.Errorf("%s: host name %q: ww runtime resolves no names; give an IP address", subject, quoteValue(src.Host))
+			return fmt.Sprintf("host name %q: ww runtime resolves no names; give an IP address", quoteValue(src.Host))
 		}
 	}
 	isNetListener := src.Kind == fdmgr.SourceListen && (src.Network != "unix" || strings.HasPrefix(src.Path, "@"))
-	if d.Resource != "" && isNetListener && g.c.Network.Kind == policy.NetworkOwn {
-		return fmt.Errorf("%s: resource %q listens in the node's network, and a container with a network of its own gets its listeners there; not supported", subject, d.Resource)
+	if d.Resource != "" && isNetListener && c.Network.Kind == policy.NetworkOwn {
+		return fmt.Sprintf("resource %q listens in the node's network, and a container with a network of its own gets its listeners there; not supported", d.Resource)
 	}
-	return nil
+	return ""
 }
 
 // listenNetNS is where the container's granted listeners are bound: the
