@@ -158,7 +158,10 @@ func checkConfig(c *createRequest, caller callerFDs, cfg *spec.Config) error {
 func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.Config, m *fdmgr.FDManager, caller callerFDs, argv []string) error {
 	// From here ww makes things on the host: a signal is held until they
 	// are undone, or passed on to the lower runtime once it runs.
-	sigs := holdSignals()
+	sigs, err := holdSignals()
+	if err != nil {
+		return err
+	}
 	if err := openFDs(m, c); err != nil {
 		return err
 	}

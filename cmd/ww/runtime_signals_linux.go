@@ -7,14 +7,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// holdSignals catches the forwarded signals for the runtime path, holding
-// any that comes before the lower runtime starts: ww has fds open and
-// files made by then, which a signal must not leave behind. It returns
-// once they are caught, so that none can end ww after it.
-func holdSignals() *forwarder {
-	f := catchSignals(true)
-	f.hold()
-	return f
+// holdSignals catches the forwarded signals for the runtime path, as ww
+// run catches them for its child, holding any that comes before the lower
+// runtime starts: ww has fds open and files made by then, which a signal
+// must not leave behind. It returns once they are caught, so that none
+// can end ww after it.
+func holdSignals() (hostSignals, error) {
+	sigs, err := catchForChild()
+	if err != nil {
+		return nil, err
+	}
+	sigs.hold()
+	return sigs, nil
 }
 
 // heldError marks a create that a signal ended before the lower runtime

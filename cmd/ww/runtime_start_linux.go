@@ -22,7 +22,7 @@ import (
 //
 // It reports whether the lower runtime was started at all: a signal held
 // before it, or a failed exec, means it was not.
-func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs *forwarder) (forked bool, err error) {
+func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs hostSignals) (forked bool, err error) {
 	files, err := lowerFiles(m, caller)
 	if err != nil {
 		return false, err
