@@ -66,8 +66,17 @@ func TestRuntimeLargeConfigs(t *testing.T) {
 		many["fd.ww.dev/f"+strconv.Itoa(i)] = "node:null"
 	}
 	two := map[string]string{"fd.ww.dev/a": "node:null", "fd.ww.dev/b": "file:/etc/hostname"}
-	bundles := []string{fakeBundle(t, two, bigEnv), fakeBundle(t, many, []string{"PATH=/bin"})}
+	// A bundle per worker: this test is about large configs, not about
+	// creates of one bundle waiting for each other.
 	const runs, workers = 200, 4
+	var bundles []string
+	for w := range workers {
+		if w%2 == 0 {
+			bundles = append(bundles, fakeBundle(t, two, bigEnv))
+		} else {
+			bundles = append(bundles, fakeBundle(t, many, []string{"PATH=/bin"}))
+		}
+	}
 	var failed []string
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -77,7 +86,7 @@ func TestRuntimeLargeConfigs(t *testing.T) {
 			defer wg.Done()
 			for i := w; i < runs; i += workers {
 				r := newRuntimeCall(t, lower)
-				if _, code := r.run(t, "create", "--bundle", bundles[i%2], "big"+strconv.Itoa(i)); code != 0 {
+				if _, code := r.run(t, "create", "--bundle", bundles[w], "big"+strconv.Itoa(i)); code != 0 {
 					b, _ := os.ReadFile(r.log)
 					mu.Lock()
 					failed = append(failed, fmt.Sprintf("run %d: exit %d: %s", i, code, b))
