@@ -248,22 +248,31 @@ func TestLockBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// flock locks are per open file: a second open of the folder waits.
+	// flock locks are per open file: a second open of the folder waits,
+	// and gets the lock as soon as the first lets go.
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		unlock()
+	}()
 	start := time.Now()
+	unlock2, err := lockBundle(dir, 5*time.Second)
+	if err != nil {
+		t.Fatalf("second lock: %v", err)
+	}
+	if d := time.Since(start); d < 50*time.Millisecond || d > time.Second {
+		t.Errorf("second lock took %v, want about 50ms", d)
+	}
+	// A wait that is over gives up with a message; its thread stays
+	// blocked, as ww then exits.
+	start = time.Now()
 	_, err = lockBundle(dir, 100*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "another create or run of it holds the bundle") {
-		t.Errorf("second lock: %v", err)
+		t.Errorf("third lock: %v", err)
 	}
 	if d := time.Since(start); d < 100*time.Millisecond || d > 2*time.Second {
-		t.Errorf("second lock gave up after %v, want about 100ms", d)
+		t.Errorf("third lock gave up after %v, want about 100ms", d)
 	}
-	unlock()
-	unlock2, err := lockBundle(dir, 100*time.Millisecond)
-	if err != nil {
-		t.Errorf("lock after unlock: %v", err)
-	} else {
-		unlock2()
-	}
+	unlock2()
 	if _, err := lockBundle(filepath.Join(dir, "none"), time.Second); err == nil || !errors.Is(err, unix.ENOENT) {
 		t.Errorf("lock of a missing bundle: %v", err)
 	}
