@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/ww-dev/ww/fdmgr"
-	"sigs.k8s.io/yaml"
 )
 
 // MaxFileSize is the largest policy file read: 1 MiB.
@@ -38,14 +36,8 @@ func decode(data []byte) (*Policy, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%d bytes, more than the %d a policy may have", len(data), MaxFileSize)
 	}
-	js, err := yaml.YAMLToJSONStrict(data)
+	v, err := yamlValue(data)
 	if err != nil {
-		return nil, yamlError(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
 	if v == nil {
@@ -83,16 +75,6 @@ func decode(data []byte) (*Policy, error) {
 		}
 	}
 	return p, nil
-}
-
-// yamlError makes the YAML parser's message one line, bounded as a
-// quoted value is: it may quote the file.
-func yamlError(err error) error {
-	msg, cutShort := cut(strings.Join(strings.Fields(err.Error()), " "))
-	if cutShort {
-		msg += "…"
-	}
-	return errors.New(msg)
 }
 
 func decodeVersion(top map[string]any) error {

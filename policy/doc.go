@@ -10,6 +10,14 @@
 // names in the runtime's environment. YAML, decoded strictly: a key given
 // twice, an unknown key, a value of the wrong type, a bad source, glob,
 // folder or HOST:PORT is an error naming the key path and the value.
+// The YAML is the plain subset of the example below: block mappings and
+// lists indented with spaces, [flow, lists] and {flow: mappings} that end
+// on their line, plain and quoted values on one line, comments; JSON on
+// one line too. Anchors, aliases, tags, | and > block scalars, values
+// over several lines and more documents are refused with the line and
+// column. Unquoted values are read as YAML 1.1 reads them: yes, no, on
+// and off are booleans, ~ and null nothing, 010 the number 8; quote them to
+// mean the text.
 //
 //	version: 1                 # required, and 1
 //	resources:                 # node:NAME, written by the node's administrator
