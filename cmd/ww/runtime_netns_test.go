@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // startNetNS starts a process in a network namespace of its own, loopback
@@ -91,4 +93,52 @@ func hasInode(t *testing.T, table, ino string) bool {
 		}
 	}
 	return false
+}
+
+// TestRuntimeListenInNetNSWithRunc: through real runc, the listener an
+// annotation asks for is in the network namespace the config names, as
+// the container's process holds it, and not on the node.
+func TestRuntimeListenInNetNSWithRunc(t *testing.T) {
+	requireRunc(t)
+	pid := startNetNS(t)
+	nsPath := "/proc/" + strconv.Itoa(pid) + "/ns/net"
+	s := newShim(t, wwBin)
+	bundle := makeBundle(t, []string{"fds"}, func(sp *specs.Spec) {
+		sp.Annotations = map[string]string{"fd.ww.dev/http": "listen:tcp:127.0.0.1:0"}
+		for i, ns := range sp.Linux.Namespaces {
+			if ns.Type == specs.NetworkNamespace {
+				sp.Linux.Namespaces[i].Path = nsPath
+			}
+		}
+	})
+	id := testID("ww-rt-netns")
+	if _, code := s.create(id, bundle, nil); code != 0 {
+		b, _ := os.ReadFile(s.log)
+		t.Fatalf("create: exit %d; log %s", code, b)
+	}
+	st := s.state(id)
+	target, err := os.Readlink("/proc/" + strconv.Itoa(st.Pid) + "/fd/3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ino, ok := strings.CutPrefix(target, "socket:[")
+	if !ok {
+		t.Fatalf("fd 3 of the container's process is %q, not a socket", target)
+	}
+	ino = strings.TrimSuffix(ino, "]")
+	dir := t.TempDir()
+	nsTable, nodeTable := filepath.Join(dir, "ns"), filepath.Join(dir, "node")
+	for path, from := range map[string]string{nsTable: "/proc/" + strconv.Itoa(pid) + "/net/tcp", nodeTable: "/proc/self/net/tcp"} {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !hasInode(t, nsTable, ino) || hasInode(t, nodeTable, ino) {
+		t.Errorf("socket %s: in the namespace's table %v, in the node's %v; want only the namespace's",
+			ino, hasInode(t, nsTable, ino), hasInode(t, nodeTable, ino))
+	}
 }
