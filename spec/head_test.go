@@ -104,3 +104,22 @@ func TestParseHeadFoldsCase(t *testing.T) {
 		t.Errorf("head %+v, %v; want the annotation and env read", h, err)
 	}
 }
+
+// TestParseChecked: for data ParseHead accepted, ParseChecked gives what
+// Parse gives.
+func TestParseChecked(t *testing.T) {
+	data := []byte(`{"ociVersion":"1.0.0","process":{"args":["a"],"env":["A=1"]},"annotations":{"k":"v"},"x-unknown":1}`)
+	a, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ParseChecked(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ma, _ := a.Marshal()
+	mb, _ := b.Marshal()
+	if string(ma) != string(mb) {
+		t.Errorf("ParseChecked wrote %s, Parse %s", mb, ma)
+	}
+}

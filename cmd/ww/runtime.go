@@ -97,7 +97,7 @@ func create(lower string, a *runcargs.Args) error {
 // checked before the gate judges (and audits) a request.
 func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 	caller := callerFDsOf(a)
-	cfg, err := spec.Parse(c.data)
+	cfg, err := spec.ParseChecked(c.data) // readRequest ran ParseHead
 	if err != nil {
 		return fmt.Errorf("load config %q: %w", c.path, err)
 	}

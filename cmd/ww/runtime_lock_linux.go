@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -33,7 +34,8 @@ func lockBundle(bundle string, wait time.Duration) (unlock func(), err error) {
 	}
 	switch {
 	case err == nil:
-		return func() { unix.Close(fd) }, nil
+		// Once only: a second close could hit an fd opened since.
+		return sync.OnceFunc(func() { unix.Close(fd) }), nil
 	case errors.Is(err, errLockWait):
 		// The fd stays open: the waiting thread still uses it.
 		return nil, fmt.Errorf("bundle %q: another create or run of it holds the bundle (a foreground run holds it until its container exits); gave up after %v", bundle, wait)

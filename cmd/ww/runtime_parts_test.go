@@ -273,6 +273,16 @@ func TestLockBundle(t *testing.T) {
 		t.Errorf("third lock gave up after %v, want about 100ms", d)
 	}
 	unlock2()
+	// A second unlock closes nothing: not an fd opened since.
+	other, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(other)
+	unlock2()
+	if _, err := unix.FcntlInt(uintptr(other), unix.F_GETFD, 0); err != nil {
+		t.Errorf("a second unlock closed fd %d: %v", other, err)
+	}
 	if _, err := lockBundle(filepath.Join(dir, "none"), time.Second); err == nil || !errors.Is(err, unix.ENOENT) {
 		t.Errorf("lock of a missing bundle: %v", err)
 	}
