@@ -75,6 +75,9 @@ func create(lower string, a *runcargs.Args) error {
 		return passThrough(lower, a.Argv)
 	}
 	quietRuntime()
+	if err := pinFDLimit(); err != nil {
+		return err
+	}
 	// Each create writes the config for its own fds and has the lower
 	// runtime read that one: creates of one bundle take turns.
 	unlock, err := lockBundle(a.Bundle, bundleLockWait)

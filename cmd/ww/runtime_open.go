@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -91,17 +90,10 @@ func checkKinds(c *createRequest) error {
 const ownFDs = 3
 
 // checkFDLimit makes sure that the caller's fds, ww's n fds and ww's own
-// fit under the fd limit.
-//
-// The Go runtime raises its soft fd limit to the hard one at start and
-// gives a child the old one back; setting it once makes both the same,
-// so that the lower runtime can hold every fd this check counted.
+// fit under the fd limit, which pinFDLimit made the lower runtime's too.
 func checkFDLimit(caller callerFDs, n int) error {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("fd limit: %w", err)
-	}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim.Cur, Max: lim.Max}); err != nil {
 		return fmt.Errorf("fd limit: %w", err)
 	}
 	first := uint64(caller.first())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -87,4 +88,20 @@ func lowerFiles(m *fdmgr.FDManager, caller callerFDs) ([]uintptr, error) {
 // and it exits once the lower runtime does.
 func quietRuntime() {
 	debug.SetGCPercent(-1)
+}
+
+// pinFDLimit gives the lower runtime ww's own fd limit. The Go runtime
+// raises its soft fd limit to the hard one at start and gives a child
+// the old one back; a program that sets the limit itself keeps it for its
+// children, so that the lower runtime can hold every fd checkFDLimit
+// counted.
+func pinFDLimit() error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("fd limit: %w", err)
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("fd limit: %w", err)
+	}
+	return nil
 }
