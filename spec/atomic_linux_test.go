@@ -109,9 +109,10 @@ func TestSaveHardLinkKeepsOtherLink(t *testing.T) {
 	}
 }
 
-// TestSaveAtFDLimit: with every fd but a few taken, a save still works or
-// fails with an error, and never crashes the process: it opens no
-// *os.File, whose poller would need fds of its own.
+// TestSaveAtFDLimit: with every fd but two taken, a save works: it needs
+// the folder and the new file, nothing more. (That it never starts the Go
+// runtime's poller cannot be seen here, where the test's own files have
+// started it; cmd/ww's TestRuntimeAtFDLimit checks that.)
 func TestSaveAtFDLimit(t *testing.T) {
 	dir, path := oldBundle(t, 0o644)
 	c, err := Load(dir)
