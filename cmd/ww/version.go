@@ -7,9 +7,14 @@ import (
 	"runtime/debug"
 )
 
-// version is set by the linker (-X main.version=…) for builds outside a
-// module version, such as the image's; the build info's version wins.
-var version = ""
+// version and commit are set by the linker (-X main.version=…) where
+// the build info lacks them: a build from a folder that is not a module
+// version, or without its git history, such as the image's. The build
+// info's values win.
+var (
+	version = ""
+	commit  = ""
+)
 
 // versionCommand is ww version and ww --version: ww's version, the commit
 // it was built from and the Go that built it, from the build info.
@@ -22,7 +27,7 @@ func versionCommand(args []string, stdout io.Writer) error {
 }
 
 func versionLine() string {
-	v, commit, modified := version, "unknown", ""
+	v, c, modified := version, commit, ""
 	goVersion := runtime.Version()
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if mv := info.Main.Version; mv != "" && mv != "(devel)" {
@@ -32,7 +37,7 @@ func versionLine() string {
 		for _, s := range info.Settings {
 			switch {
 			case s.Key == "vcs.revision":
-				commit = s.Value
+				c = s.Value
 			case s.Key == "vcs.modified" && s.Value == "true":
 				modified = " (modified)"
 			}
@@ -41,5 +46,8 @@ func versionLine() string {
 	if v == "" {
 		v = "devel"
 	}
-	return fmt.Sprintf("ww %s commit %s%s %s %s/%s", v, commit, modified, goVersion, runtime.GOOS, runtime.GOARCH)
+	if c == "" {
+		c = "unknown"
+	}
+	return fmt.Sprintf("ww %s commit %s%s %s %s/%s", v, c, modified, goVersion, runtime.GOOS, runtime.GOARCH)
 }

@@ -49,7 +49,7 @@ type containerdConfig struct {
 func readContainerdConfig(flagName, path string) (*containerdConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", flagName, path, err)
+		return nil, fmt.Errorf("%s %q: %w", flagName, path, pathErr(err))
 	}
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
@@ -62,7 +62,7 @@ func readContainerdConfig(flagName, path string) (*containerdConfig, error) {
 	case int64:
 		c.version = v
 	default:
-		return nil, fmt.Errorf("%s %q: version %v is not a number", flagName, path, v)
+		return nil, fmt.Errorf("%s %q: version %#v is not a number", flagName, path, v)
 	}
 	if list, ok := doc["imports"].([]any); ok {
 		for _, s := range list {
@@ -73,6 +73,15 @@ func readContainerdConfig(flagName, path string) (*containerdConfig, error) {
 	}
 	c.plugins, _ = doc["plugins"].(map[string]any)
 	return c, nil
+}
+
+// pathErr is err without the path, which the caller names.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // oneLine is a decoding error on one line, with its position if known.

@@ -53,7 +53,7 @@ func findImports(doc []byte) (importsKey, error) {
 				continue
 			case unstable.String:
 			default:
-				return k, fmt.Errorf("imports holds a %s, not a path", n.Kind)
+				return k, fmt.Errorf("imports holds a value of kind %s, not a path string", n.Kind)
 			}
 			start := int(n.Raw.Offset)
 			if len(k.values) == 0 {
