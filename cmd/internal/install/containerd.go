@@ -390,7 +390,11 @@ func containerdDropIn(o Options, main *containerdConfig, plugins map[string]any)
 	} else {
 		cri = map[string]any{}
 	}
-	table(cri, true, "containerd", "runtimes")[o.Handler] = handler
+	runtimes := table(cri, true, "containerd", "runtimes")
+	runtimes[o.Handler] = handler
+	if main.version == 2 {
+		keepDefaultRunc(cri, runtimes)
+	}
 	out["plugins"] = map[string]any{criPlugin(main.version): cri}
 
 	var b bytes.Buffer
@@ -402,6 +406,32 @@ func containerdDropIn(o Options, main *containerdConfig, plugins map[string]any)
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// keepDefaultRunc puts containerd 1.x's built-in runc handler in a CRI
+// section that does not name it: 1.x decodes the drop-in's runtimes over
+// its defaults as a whole table, so a config that relied on the built-in
+// one would lose it, and with it its default runtime.
+func keepDefaultRunc(cri, runtimes map[string]any) {
+	name := "runc"
+	if ctrd := table(cri, false, "containerd"); ctrd != nil {
+		if n, ok := ctrd["default_runtime_name"].(string); ok && n != "" {
+			name = n
+		}
+	}
+	if _, ok := runtimes["runc"]; !ok && name == "runc" {
+		runtimes["runc"] = map[string]any{"runtime_type": runcShim, "options": runcOptionsV2()}
+	}
+}
+
+// runcOptionsV2 are the options of containerd 1.6's and 1.7's built-in
+// runc handler, zero values all, as containerd config default writes them.
+func runcOptionsV2() map[string]any {
+	return map[string]any{
+		"BinaryName": "", "CriuImagePath": "", "CriuPath": "", "CriuWorkPath": "",
+		"IoGid": int64(0), "IoUid": int64(0), "NoNewKeyring": false, "NoPivotRoot": false,
+		"Root": "", "ShimCgroup": "", "SystemdCgroup": false,
+	}
 }
 
 func containerdRelease(version int64) string {
