@@ -140,7 +140,9 @@ func Containerd(o Options) (*Plan, error) {
 		p.Notes = append(p.Notes, fmt.Sprintf("containerd 1.x takes a plugin's section whole from the last file that has it: "+
 			"%s holds a copy of the CRI section of %s; after changing CRI settings there, run ww install again", o.DropIn, o.Config))
 	}
-	if err := p.Add(Change{Path: o.DropIn, Data: dropIn, Why: why}); err != nil {
+	// The drop-in gets the main file's mode: a 1.x one holds a copy of
+	// the CRI section, registry credentials included.
+	if err := p.Add(Change{Path: o.DropIn, Data: dropIn, Mode: fileMode(o.Config), Why: why}); err != nil {
 		return nil, err
 	}
 	if !imported(main, o.DropIn) {

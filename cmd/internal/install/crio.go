@@ -117,7 +117,7 @@ func crioRuncHandler(o Options) (crioHandler, error) {
 			} `toml:"crio"`
 		}
 		if err := toml.Unmarshal(data, &doc); err != nil {
-			return h, fmt.Errorf("%q: %s", f, oneLine(err))
+			return h, fmt.Errorf("CRI-O configuration %q: %s", f, oneLine(err))
 		}
 		runc := doc.CRIO.Runtime.Runtimes["runc"]
 		if s, ok := runc["monitor_path"].(string); ok {
