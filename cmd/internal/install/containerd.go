@@ -2,7 +2,9 @@ package install
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -33,6 +35,10 @@ type Options struct {
 // o.Uninstall, taking it out.
 func Containerd(o Options) (*Plan, error) {
 	main, err := readContainerdConfig("--config", o.Config)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w (containerd runs on its built-in configuration: write it out first with "+
+			"containerd config default > %s)", err, o.Config)
+	}
 	if err != nil {
 		return nil, err
 	}
