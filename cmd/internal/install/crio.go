@@ -35,15 +35,6 @@ type crioHandler struct {
 	MonitorEnv    []string `toml:"monitor_env,omitempty"`
 }
 
-// crioDropInFile is a CRI-O drop-in holding one handler.
-type crioDropInFile struct {
-	CRIO struct {
-		Runtime struct {
-			Runtimes map[string]crioHandler `toml:"runtimes"`
-		} `toml:"runtime"`
-	} `toml:"crio"`
-}
-
 // CRIO plans adding the handler to CRI-O as a drop-in, or taking it out.
 // Its monitor settings are the runc handler's where the node's files
 // name one, else those of CRI-O's packages.
@@ -73,12 +64,13 @@ func CRIO(o Options) (*Plan, error) {
 	if base.MonitorEnv != nil {
 		h.MonitorEnv = base.MonitorEnv
 	}
-	var f crioDropInFile
-	f.CRIO.Runtime.Runtimes = map[string]crioHandler{o.Handler: h}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s for CRI-O: the %s runtime handler.\n", marker, o.Handler)
 	fmt.Fprintf(&b, "# ww install crio --uninstall takes it out again.\n\n")
-	if err := toml.NewEncoder(&b).Encode(f); err != nil {
+	// The handler's name is a DNS label, a bare TOML key; its keys hold
+	// no tables, so they follow the header as they are.
+	fmt.Fprintf(&b, "[crio.runtime.runtimes.%s]\n", o.Handler)
+	if err := toml.NewEncoder(&b).Encode(h); err != nil {
 		return nil, err
 	}
 	if err := p.Add(Change{Path: o.DropIn, Data: b.Bytes(), Why: "the " + o.Handler + " runtime handler"}); err != nil {
