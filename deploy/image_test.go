@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // podman is podman with the flags this kind of machine needs.
@@ -94,11 +95,68 @@ func TestImageBuildsAndRunsWWVersion(t *testing.T) {
 	if err != nil || strings.TrimSpace(out) != `["/usr/local/bin/ww-node-install"]` {
 		t.Errorf("the entrypoint is %s (%v), not the installer", out, err)
 	}
+	runInstallerImage(t, image)
+
 	// The installer runs under the image's shell, and stops at once on a
 	// container that mounts no runtime's configuration.
 	out, err = podmanRun(t, append(append([]string{"run", "--rm", "--pull=never"}, ulimits...), image)...)
 	if want := "ww-node-install: WW_RUNTIME is not set and neither /etc/containerd nor /etc/crio exists"; err == nil ||
 		!strings.Contains(out, want) {
 		t.Errorf("the installer without mounts: %v\n%s\nwant %s", err, out, want)
+	}
+}
+
+// runInstallerImage runs the image as the DaemonSet does, on a folder
+// standing in for the node: it installs, and on podman stop (SIGTERM)
+// takes the handler out again.
+func runInstallerImage(t *testing.T, image string) {
+	t.Helper()
+	n := newNode(t)
+	name := "ww-test-installer-" + fmt.Sprint(os.Getpid())
+	args := append([]string{"run", "-d", "--name", name, "--pull=never"}, ulimits...)
+	args = append(args,
+		"-v", n.binMount+":/host/usr/local/bin",
+		"-v", filepath.Join(n.root, "etc", "containerd")+":/etc/containerd",
+		"-v", filepath.Join(n.root, "etc", "ww")+":/etc/ww",
+		"-v", filepath.Dir(n.policy)+":/etc/ww-policy:ro",
+		"-e", "WW_RUNTIME=containerd", "-e", "WW_UNINSTALL_ON_EXIT=true", image)
+	if err := os.MkdirAll(filepath.Join(n.root, "etc", "ww"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := podmanRun(t, args...); err != nil {
+		t.Fatalf("podman run: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { podmanRun(t, "rm", "-f", name) }) //nolint:errcheck // best effort
+	dropIn := filepath.Join(n.root, "etc", "containerd", "conf.d", "ww.toml")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		logs, _ := podmanRun(t, "logs", name)
+		if strings.Contains(logs, "installed; waiting for SIGTERM") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the installer in the image did not get ready:\n%s", logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(readFile(t, dropIn), "BinaryName = '/usr/local/bin/ww-runtime'") ||
+		!strings.Contains(readFile(t, n.config), "/etc/containerd/conf.d/ww.toml") {
+		t.Errorf("the image's installer did not add the handler:\n%s", readFile(t, n.config))
+	}
+	if link, err := os.Readlink(filepath.Join(n.binMount, "ww-runtime")); err != nil || link != "ww" {
+		t.Errorf("ww-runtime links to %q (%v)", link, err)
+	}
+	if out, err := podmanRun(t, "stop", "-t", "20", name); err != nil {
+		t.Fatalf("podman stop: %v\n%s", err, out)
+	}
+	if out, _ := podmanRun(t, "inspect", "--format", "{{.State.ExitCode}}", name); strings.TrimSpace(out) != "0" {
+		logs, _ := podmanRun(t, "logs", name)
+		t.Errorf("the installer exited with %s on SIGTERM:\n%s", out, logs)
+	}
+	if got := readFile(t, n.config); got != nodeConfig {
+		t.Errorf("after podman stop the config is\n%s", got)
+	}
+	if _, err := os.Stat(dropIn); err == nil {
+		t.Errorf("after podman stop the drop-in is still there")
 	}
 }
