@@ -58,13 +58,19 @@ func Containerd(o Options) (*Plan, error) {
 	if o.Uninstall {
 		return p, containerdUninstall(p, o, main)
 	}
-	plugins, err := effectivePlugins(main, o.DropIn)
+	return p, containerdInstall(p, o, main)
+}
+
+// containerdInstall plans the drop-in first, then the import of it, so
+// containerd never imports a missing file.
+func containerdInstall(p *Plan, o Options, main *containerdConfig) error {
+	loaded, err := imports(main, o.DropIn)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	dropIn, err := containerdDropIn(o, main, plugins)
+	dropIn, err := containerdDropIn(o, main, effectivePlugins(main, loaded, o.DropIn))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	why := "the " + o.Handler + " runtime handler"
 	if main.version == 2 {
@@ -74,27 +80,31 @@ func Containerd(o Options) (*Plan, error) {
 	}
 	// The drop-in gets the main file's mode: a 1.x one holds a copy of
 	// the CRI section, registry credentials included.
-	if err := p.Add(Change{Path: o.DropIn, Data: dropIn, Mode: fileMode(o.Config), Why: why}); err != nil {
-		return nil, err
+	mode := fileMode(o.Config)
+	if err := p.Add(Change{Path: o.DropIn, Data: dropIn, Mode: mode, Why: why}); err != nil {
+		return err
 	}
 	if !imported(main, o.DropIn) {
 		edited, err := addImport(main.data, o.DropIn)
 		if err != nil {
-			return nil, fmt.Errorf("--config %q: %w", o.Config, err)
+			return fmt.Errorf("--config %q: %w", o.Config, err)
 		}
-		mode := fileMode(o.Config)
 		if err := p.Add(Change{Path: o.Config + backupSuffix, Data: main.data, Mode: mode,
 			Why: "a copy of " + o.Config + " as it was, put back on uninstall"}); err != nil {
-			return nil, err
+			return err
 		}
 		if err := p.Add(Change{Path: o.Config, Data: edited, Mode: mode, Why: "imports " + o.DropIn}); err != nil {
-			return nil, err
+			return err
 		}
+	}
+	for _, f := range shadowing(main, loaded, o.DropIn) {
+		p.Notes = append(p.Notes, fmt.Sprintf("warning: containerd 1.x loads %s after %s, and its CRI section replaces "+
+			"the drop-in's: the %s handler is lost until that file sorts before it or is imported earlier", f, o.DropIn, o.Handler))
 	}
 	if h := handlerIn(main.plugins, main.version, o.Handler); h != nil {
 		p.Notes = append(p.Notes, fmt.Sprintf("%s also defines the %s handler; the drop-in's values win", o.Config, o.Handler))
 	}
-	return p, nil
+	return nil
 }
 
 // containerdUninstall plans taking out what Containerd put in: the

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -88,25 +89,34 @@ func imported(main *containerdConfig, path string) bool {
 	return false
 }
 
-// effectivePlugins is the plugins section containerd would see without
-// ww's drop-in: the main file's, with every other import merged in as
-// containerd merges it (1.x takes a plugin's section whole from the last
-// file; 2.x merges sections key by key).
-func effectivePlugins(main *containerdConfig, skip string) (map[string]any, error) {
-	plugins := deepCopy(main.plugins)
-	seen := map[string]bool{main.path: true, skip: true}
+// imports lists the files that main imports, in the order containerd
+// loads them (each entry in turn, a pattern's files sorted, each file's
+// own imports after it), with dropIn in the place it takes once it
+// exists. dropIn itself is listed, not read.
+func imports(main *containerdConfig, dropIn string) ([]*containerdConfig, error) {
+	var out []*containerdConfig
+	seen := map[string]bool{main.path: true}
 	var walk func(c *containerdConfig) error
 	walk = func(c *containerdConfig) error {
 		for _, entry := range c.imports {
-			files, err := filepath.Glob(resolveImport(c, entry))
+			pattern := resolveImport(c, entry)
+			files, err := filepath.Glob(pattern)
 			if err != nil {
 				return fmt.Errorf("--config %q: imports %q: %w", main.path, entry, err)
+			}
+			if ok, _ := filepath.Match(pattern, dropIn); ok && !slices.Contains(files, dropIn) {
+				files = append(files, dropIn)
+				slices.Sort(files)
 			}
 			for _, f := range files {
 				if seen[f] {
 					continue
 				}
 				seen[f] = true
+				if f == dropIn {
+					out = append(out, &containerdConfig{path: f})
+					continue
+				}
 				imp, err := readContainerdConfig("imported file", f)
 				if errors.Is(err, fs.ErrNotExist) {
 					continue
@@ -114,13 +124,7 @@ func effectivePlugins(main *containerdConfig, skip string) (map[string]any, erro
 				if err != nil {
 					return err
 				}
-				for name, section := range imp.plugins {
-					if main.version == 2 {
-						plugins[name] = deepCopy(section)
-					} else {
-						plugins[name] = merge(plugins[name], section)
-					}
-				}
+				out = append(out, imp)
 				if err := walk(imp); err != nil {
 					return err
 				}
@@ -128,10 +132,46 @@ func effectivePlugins(main *containerdConfig, skip string) (map[string]any, erro
 		}
 		return nil
 	}
+	return out, walk(main)
+}
+
+// effectivePlugins is the plugins section containerd would see without
+// ww's drop-in: the main file's, with every other import merged in as
+// containerd merges it (1.x takes a plugin's section whole from the last
+// file; 2.x merges sections key by key).
+func effectivePlugins(main *containerdConfig, imported []*containerdConfig, dropIn string) map[string]any {
+	plugins := deepCopy(main.plugins)
 	if plugins == nil {
 		plugins = map[string]any{}
 	}
-	return plugins, walk(main)
+	for _, imp := range imported {
+		if imp.path == dropIn {
+			continue
+		}
+		for name, section := range imp.plugins {
+			if main.version == 2 {
+				plugins[name] = deepCopy(section)
+			} else {
+				plugins[name] = merge(plugins[name], section)
+			}
+		}
+	}
+	return plugins
+}
+
+// shadowing lists the files that containerd 1.x loads after dropIn and
+// that hold a CRI section, which then replaces the drop-in's.
+func shadowing(main *containerdConfig, imported []*containerdConfig, dropIn string) []string {
+	var out []string
+	after := false
+	for _, imp := range imported {
+		if imp.path == dropIn {
+			after = true
+		} else if _, ok := imp.plugins[criPluginV2]; ok && after && main.version == 2 {
+			out = append(out, imp.path)
+		}
+	}
+	return out
 }
 
 // merge lays from over to, key by key into tables.
