@@ -79,7 +79,8 @@ func TestInstallDryRunThenInstall(t *testing.T) {
 		t.Fatalf("install: %v\n%s", err, out)
 	}
 	want := "wrote " + dropIn + ": the ww runtime handler\n"
-	if !strings.HasPrefix(string(out), want) || !strings.HasSuffix(string(out), "systemctl restart containerd\n") {
+	if !strings.HasPrefix(string(out), want) || !strings.Contains(string(out), ": systemctl restart containerd\n") ||
+		!strings.HasSuffix(string(out), "a RuntimeClass whose handler is ww (deploy/runtimeclass.yaml)\n") {
 		t.Errorf("install said\n%s", out)
 	}
 	for _, f := range []string{config, dropIn, config + ".ww-backup"} {

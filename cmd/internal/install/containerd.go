@@ -58,6 +58,7 @@ func Containerd(o Options) (*Plan, error) {
 	if o.Uninstall {
 		return p, containerdUninstall(p, o, main)
 	}
+	p.Handler = o.Handler
 	return p, containerdInstall(p, o, main)
 }
 

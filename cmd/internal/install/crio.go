@@ -46,6 +46,7 @@ func CRIO(o Options) (*Plan, error) {
 	if o.Uninstall {
 		return p, p.Add(Change{Path: o.DropIn, Why: "the " + o.Handler + " runtime handler"})
 	}
+	p.Handler = o.Handler
 	h := crioHandler{
 		RuntimePath: o.RuntimePath, RuntimeType: "oci", RuntimeRoot: crioRuncRoot,
 		MonitorPath: crioMonitor, MonitorEnv: []string{crioMonitorEnv},
