@@ -3,6 +3,8 @@ package deploy
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -305,4 +307,81 @@ func TestInstallerRefusesBadSettingsChangingNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInstallerRestartsTheRuntime runs the installer's restart modes with
+// nsenter and pidof replaced by scripts on PATH (under sh: busybox's
+// shell would run its own applets): systemd restarts the runtime's unit
+// in the node's namespaces, signal sends SIGHUP to the runtime's process;
+// both on install and, asked to, on uninstall.
+func TestInstallerRestartsTheRuntime(t *testing.T) {
+	for _, mode := range []string{"systemd", "signal"} {
+		t.Run(mode, func(t *testing.T) {
+			n := newNode(t)
+			stubs := t.TempDir()
+			calls := filepath.Join(stubs, "calls")
+			runtime := exec.Command("sleep", "60")
+			if err := runtime.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer runtime.Process.Kill() //nolint:errcheck // gone already when signal works
+			for name, script := range map[string]string{
+				"nsenter": "#!/bin/sh\necho \"nsenter $*\" >> " + calls + "\n",
+				"pidof":   "#!/bin/sh\necho \"pidof $*\" >> " + calls + "\necho " + fmt.Sprint(runtime.Process.Pid) + "\n",
+			} {
+				if err := os.WriteFile(filepath.Join(stubs, name), []byte(script), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command("sh", "ww-node-install")
+			cmd.Env = append(append([]string{}, n.env...), "WW_RESTART="+mode, "WW_UNINSTALL_ON_EXIT=true",
+				"PATH="+stubs+":"+os.Getenv("PATH"))
+			out, err := runUntilReady(t, cmd)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			switch mode {
+			case "systemd":
+				if err := stop(t, cmd); err != nil {
+					t.Fatal(err)
+				}
+				want := strings.Repeat("nsenter -t 1 -m -u -i -n -p -- systemctl restart containerd\n", 2)
+				if got := readFile(t, calls); got != want {
+					t.Errorf("calls:\n%s\nwant, for install and uninstall:\n%s", got, want)
+				}
+			case "signal":
+				err := runtime.Wait()
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGHUP {
+					t.Errorf("the runtime's process ended with %v, not SIGHUP", err)
+				}
+				if got := readFile(t, calls); got != "pidof containerd\n" {
+					t.Errorf("calls: %q", got)
+				}
+				if err := stop(t, cmd); err == nil {
+					t.Errorf("signal with no runtime left to signal on uninstall: exit 0")
+				}
+			}
+		})
+	}
+}
+
+// runUntilReady starts cmd and waits until it says it is installed.
+func runUntilReady(t *testing.T, cmd *exec.Cmd) (string, error) {
+	t.Helper()
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "installed; waiting for SIGTERM") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill() //nolint:errcheck // a test's own child
+			cmd.Wait()         //nolint:errcheck // killed
+			return out.String(), errors.New("the installer did not get ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return out.String(), nil
 }
