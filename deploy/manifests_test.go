@@ -221,3 +221,54 @@ func TestExamplePodIsGrantedByThePolicy(t *testing.T) {
 		t.Errorf("the policy grants node:example-log to namespace default too")
 	}
 }
+
+// TestREADMEMatchesDeploy checks that the README's Kubernetes section
+// shows the example pod's annotations and documents every setting the
+// DaemonSet and the installer script have.
+func TestREADMEMatchesDeploy(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := objects(t, "example")["pod.yaml"].(*corev1.Pod)
+	for key, value := range pod.Annotations {
+		if !bytes.Contains(readme, []byte(key+": "+value)) {
+			t.Errorf("README.md does not show the example's annotation %s: %s", key, value)
+		}
+	}
+	script, err := os.ReadFile("ww-node-install")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings []string
+	for _, line := range strings.Split(string(script), "\n") {
+		// The script's header lists its settings: "#   WW_NAME ...".
+		if !strings.HasPrefix(line, "#   WW_") {
+			continue
+		}
+		for _, f := range strings.Fields(strings.TrimPrefix(line, "#")) {
+			if !strings.HasPrefix(f, "WW_") {
+				break
+			}
+			settings = append(settings, strings.TrimSuffix(f, ","))
+		}
+	}
+	ds := objects(t, ".")["installer-daemonset.yaml"].(*appsv1.DaemonSet)
+	for _, e := range ds.Spec.Template.Spec.Containers[0].Env {
+		if !slices.Contains(settings, e.Name) {
+			t.Errorf("the DaemonSet sets %s, which ww-node-install does not list", e.Name)
+		}
+	}
+	for _, name := range settings {
+		if name == "WW_ROOT" || name == "WW_SOURCE" {
+			continue // for tests and the image
+		}
+		if !bytes.Contains(readme, []byte("`"+name+"`")) {
+			t.Errorf("README.md does not document %s", name)
+		}
+	}
+	t.Logf("the script's settings: %v", settings)
+	if len(settings) < 8 {
+		t.Errorf("found only %v in the script's header", settings)
+	}
+}
