@@ -109,3 +109,20 @@ func TestSecondInstallSaysNothingChanged(t *testing.T) {
 		}
 	}
 }
+
+func TestContainerdWarnsOfADisabledCRI(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.toml")
+	// As Docker's containerd.io package writes it.
+	if err := os.WriteFile(config, []byte("version = 2\ndisabled_plugins = [\"cri\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Containerd(Options{Config: config, DropIn: filepath.Join(dir, "ww.toml"), Handler: "ww", RuntimePath: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "warning: " + config + ` disables the CRI plugin (disabled_plugins = ["cri"]): the kubelet cannot use this containerd until it is taken out of the list`
+	if !strings.Contains(strings.Join(p.Notes, "\n"), want) {
+		t.Errorf("notes %q lack %q", p.Notes, want)
+	}
+}
