@@ -72,6 +72,9 @@ func create(lower string, a *runcargs.Args) error {
 		return err
 	}
 	if !c.edits() {
+		if len(c.pod) > 0 {
+			return createSandbox(lower, a)
+		}
 		return passThrough(lower, a.Argv)
 	}
 	quietRuntime()
@@ -123,6 +126,7 @@ func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 			return err
 		}
 		netns = g.listenNetNS()
+		takePodListeners(lower, a, c, grants, netns)
 	}
 	m, err := planFDs(grants, caller)
 	if err != nil {

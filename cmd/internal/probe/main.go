@@ -18,6 +18,9 @@
 //	                     send itself SIG, blocked (see blocked), with
 //	                     kill(2) or tgkill(2), take it with
 //	                     sigtimedwait(2) and report the raw siginfo
+//	probe serve NAME     answer each connection to the listener WW_FD_NAME
+//	                     with "PID START INODE" (see serve)
+//	probe bind PORT      the same on a listener it binds itself
 package main
 
 import (
@@ -75,6 +78,8 @@ func main() {
 		execBlocked(os.Args[2], os.Args[3:])
 	case "siginfo":
 		r.Siginfo = takeSignal(os.Args[2], syscall.Signal(atoi(os.Args[3])))
+	case "serve", "bind":
+		serve(mode, os.Args[2])
 	default:
 		fmt.Fprintf(os.Stderr, "probe: unknown mode %q\n", mode)
 		os.Exit(64)

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/cmd/internal/runcargs"
+	"github.com/ww-dev/ww/fdmgr"
+	"github.com/ww-dev/ww/spec"
+)
+
+// takePodListeners takes, for an app container of a pod, the listeners
+// that its sandbox holds for the granted requests that the sandbox also
+// carries with the same key and value: each such grant gets the taken fd
+// as held, and the rest are opened afresh, as before. netns is where the
+// container's listeners belong ("" for the node's network). It never
+// fails: what it cannot take is opened afresh, and said once in the log.
+func takePodListeners(lower string, a *runcargs.Args, c *createRequest, grants []grant, netns string) {
+	id := spec.SandboxID(c.head.Annotations)
+	if id == "" || id == a.ID || spec.IsSandbox(c.head.Annotations) {
+		return
+	}
+	var want []int
+	for i, g := range grants {
+		if g.open.Kind == fdmgr.SourceListen && g.open.Text == g.Source {
+			want = append(want, i)
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	st, err := stateOf(lower, a, id)
+	if err != nil {
+		logWarning(a, podNotes(id, []string{fmt.Sprintf("listeners opened afresh, not taken from the sandbox: %v", err)}))
+		return
+	}
+	var carried []int
+	for _, i := range want {
+		if v, ok := st.Annotations[grants[i].Key]; ok && v == grants[i].Source {
+			carried = append(carried, i)
+		}
+	}
+	if len(carried) == 0 {
+		return // requests of this container alone
+	}
+	if notes := takeFrom(st, netns, grants, carried); len(notes) > 0 {
+		logWarning(a, podNotes(id, notes))
+	}
+}
+
+// takeFrom takes the listeners of grants[carried] from the sandbox whose
+// state st is, and says what it could not take, and why.
+func takeFrom(st lowerState, netns string, grants []grant, carried []int) (notes []string) {
+	afresh := func(i int, why error) {
+		notes = append(notes, fmt.Sprintf("annotation %q: opened afresh, not taken from the sandbox: %v", grants[i].Key, why))
+	}
+	all := func(why error) []string {
+		for _, i := range carried {
+			afresh(i, why)
+		}
+		return notes
+	}
+	if st.Pid <= 0 || st.Status == "stopped" {
+		return all(fmt.Errorf("the sandbox is %s", st.Status))
+	}
+	rec, err := readPodRecord(st.Bundle)
+	if err != nil {
+		return all(err)
+	}
+	pidfd, err := openSandbox(st.Pid, netns)
+	if err != nil {
+		return all(err)
+	}
+	defer unix.Close(pidfd)
+	for _, i := range carried {
+		h, ok := rec.find(grants[i].Key, grants[i].Source)
+		if !ok {
+			afresh(i, errors.New("the sandbox holds no listener for it"))
+			continue
+		}
+		fd, err := takeHeld(pidfd, h, grants[i].open)
+		if err != nil {
+			afresh(i, err)
+			continue
+		}
+		grants[i].held = fd
+	}
+	return notes
+}
+
+// find returns the listener held for key with source.
+func (r podRecord) find(key, source string) (heldListener, bool) {
+	for _, h := range r.Listeners {
+		if h.Key == key && h.Source == source {
+			return h, true
+		}
+	}
+	return heldListener{}, false
+}
+
+// openSandbox opens a pidfd for the sandbox's process, and checks that it
+// lives in netns ("" for ww's own network), the container's: a container
+// takes listeners from its own pod's sandbox only. The check is made
+// through the pid, and the pidfd proves afterwards that the pid was still
+// that process's.
+func openSandbox(pid int, netns string) (int, error) {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return -1, fmt.Errorf("pidfd_open of the sandbox's process %d: %w", pid, err)
+	}
+	if netns == "" {
+		netns = "/proc/self/ns/net"
+	}
+	if !sameFile("/proc/"+strconv.Itoa(pid)+"/ns/net", netns) {
+		unix.Close(pidfd)
+		return -1, fmt.Errorf("the sandbox's process %d is not in the container's network namespace %s", pid, netns)
+	}
+	if err := unix.PidfdSendSignal(pidfd, 0, nil, 0); err != nil {
+		unix.Close(pidfd)
+		return -1, fmt.Errorf("the sandbox's process %d: %w", pid, err)
+	}
+	return pidfd, nil
+}
+
+// takeHeld takes the listener h from the sandbox's process and checks
+// that it is the socket the record names, and one that s, the request's
+// source, would have opened. It returns it as a blocking fd, numbered
+// FirstFD or more, close-on-exec.
+func takeHeld(pidfd int, h heldListener, s fdmgr.Source) (fd int, err error) {
+	if fd, err = unix.PidfdGetfd(pidfd, h.FD, 0); err != nil {
+		return -1, fmt.Errorf("pidfd_getfd of the sandbox's fd %d: %w", h.FD, err)
+	}
+	defer func() {
+		if err != nil {
+			unix.Close(fd)
+		}
+	}()
+	if err = checkHeld(fd, h, s); err != nil {
+		return fd, fmt.Errorf("the sandbox's fd %d: %w", h.FD, err)
+	}
+	// The socket's file status flags are shared with every holder: a Go
+	// program of an earlier run set O_NONBLOCK, which a new program
+	// expects no more than on a fresh socket.
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err == nil && flags&unix.O_NONBLOCK != 0 {
+		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags&^unix.O_NONBLOCK)
+	}
+	if err != nil {
+		return fd, fmt.Errorf("clear O_NONBLOCK: %w", err)
+	}
+	if fd < fdmgr.FirstFD {
+		moved, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, fdmgr.FirstFD)
+		unix.Close(fd)
+		return moved, err
+	}
+	return fd, nil
+}
+
+// checkHeld checks that fd is the socket h names (its inode) and what s
+// asks for: its family, its type, listening if a stream, bound where s
+// says.
+func checkHeld(fd int, h heldListener, s fdmgr.Source) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK || st.Ino != h.Inode {
+		return fmt.Errorf("not socket %d, which the record names", h.Inode)
+	}
+	domain, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	if err != nil {
+		return err
+	}
+	typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
+	if err != nil {
+		return err
+	}
+	stream := s.Network == "unix" || strings.HasPrefix(s.Network, "tcp")
+	wantType := unix.SOCK_DGRAM
+	if stream {
+		wantType = unix.SOCK_STREAM
+	}
+	if typ != wantType {
+		return fmt.Errorf("socket type %d, want %d", typ, wantType)
+	}
+	if stream {
+		if on, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); err != nil || on != 1 {
+			return fmt.Errorf("not listening (%v)", err)
+		}
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return err
+	}
+	return checkBound(domain, sa, s)
+}
+
+// checkBound checks that a socket of family domain bound at sa is where
+// s asks: the same unix path, or the same port (unless s leaves it to the
+// kernel) and address (every address when s names none).
+func checkBound(domain int, sa unix.Sockaddr, s fdmgr.Source) error {
+	if s.Network == "unix" {
+		u, ok := sa.(*unix.SockaddrUnix)
+		if domain != unix.AF_UNIX || !ok || u.Name != s.Path {
+			return fmt.Errorf("not the unix socket %q", s.Path)
+		}
+		return nil
+	}
+	var addr netip.AddrPort
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		addr = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		addr = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	default:
+		return errors.New("not an IP socket")
+	}
+	if s.Port != 0 && int(addr.Port()) != s.Port {
+		return fmt.Errorf("bound at %s, not port %d", addr, s.Port)
+	}
+	if strings.HasSuffix(s.Network, "6") && domain != unix.AF_INET6 {
+		return fmt.Errorf("bound at %s, not IPv6", addr)
+	}
+	want := netip.IPv6Unspecified()
+	if s.Host != "" {
+		var err error
+		if want, err = netip.ParseAddr(s.Host); err != nil {
+			return err
+		}
+	}
+	got := addr.Addr()
+	if got.Unmap() == want.Unmap() || (s.Host == "" && got.IsUnspecified()) {
+		return nil
+	}
+	return fmt.Errorf("bound at %s, not %s", addr, want)
+}
