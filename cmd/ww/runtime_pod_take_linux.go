@@ -36,7 +36,12 @@ func takePodListeners(lower string, a *runcargs.Args, c *createRequest, grants [
 	}
 	st, err := stateOf(lower, a, id)
 	if err != nil {
-		logWarning(a, podNotes(id, []string{fmt.Sprintf("listeners opened afresh, not taken from the sandbox: %v", err)}))
+		// Gone, most likely; what it carried is unknown.
+		notes := make([]string, len(want))
+		for j, i := range want {
+			notes[j] = afresh(grants[i].Key, err)
+		}
+		logWarning(a, podNotes(id, notes))
 		return
 	}
 	var carried []int
@@ -56,12 +61,10 @@ func takePodListeners(lower string, a *runcargs.Args, c *createRequest, grants [
 // takeFrom takes the listeners of grants[carried] from the sandbox whose
 // state st is, and says what it could not take, and why.
 func takeFrom(st lowerState, netns string, grants []grant, carried []int) (notes []string) {
-	afresh := func(i int, why error) {
-		notes = append(notes, fmt.Sprintf("annotation %q: opened afresh, not taken from the sandbox: %v", grants[i].Key, why))
-	}
+	note := func(i int, why error) { notes = append(notes, afresh(grants[i].Key, why)) }
 	all := func(why error) []string {
 		for _, i := range carried {
-			afresh(i, why)
+			note(i, why)
 		}
 		return notes
 	}
@@ -80,17 +83,22 @@ func takeFrom(st lowerState, netns string, grants []grant, carried []int) (notes
 	for _, i := range carried {
 		h, ok := rec.find(grants[i].Key, grants[i].Source)
 		if !ok {
-			afresh(i, errors.New("the sandbox holds no listener for it"))
+			note(i, errors.New("the sandbox holds no listener for it"))
 			continue
 		}
 		fd, err := takeHeld(pidfd, h, grants[i].open)
 		if err != nil {
-			afresh(i, err)
+			note(i, err)
 			continue
 		}
 		grants[i].held = fd
 	}
 	return notes
+}
+
+// afresh says that the listener of annotation key was opened afresh.
+func afresh(key string, why error) string {
+	return fmt.Sprintf("annotation %q: opened afresh, not taken from the sandbox: %v", key, why)
 }
 
 // find returns the listener held for key with source.

@@ -84,4 +84,3 @@ func fail(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "probe: "+format+"\n", args...)
 	os.Exit(68)
 }
-
