@@ -79,7 +79,7 @@ func (p *testPod) startSandbox(s *shim) {
 }
 
 // startApp creates and starts an app container of the pod named name,
-// serving its listener http (probe serve http), and returns its ID.
+// serving its listener http (probe answer http), and returns its ID.
 func (p *testPod) startApp(name string, extra map[string]string) string {
 	p.t.Helper()
 	p.apps++
@@ -93,7 +93,7 @@ func (p *testPod) startApp(name string, extra map[string]string) string {
 	for k, v := range extra {
 		a[k] = v
 	}
-	p.start(p.ww, id, p.bundle([]string{"serve", "http"}, a), "serving")
+	p.start(p.ww, id, p.bundle([]string{"answer", "http"}, a), "serving")
 	return id
 }
 
@@ -341,7 +341,7 @@ func TestPodListenerBaselineRefuses(t *testing.T) {
 	bind := func() string {
 		p.apps++
 		id := testID(fmt.Sprintf("ww-pod-bind-%d", p.apps))
-		p.start(p.ww, id, p.bundle([]string{"bind", "8080"}, map[string]string{
+		p.start(p.ww, id, p.bundle([]string{"answer-bind", "8080"}, map[string]string{
 			"io.kubernetes.cri.container-type": "container",
 			"io.kubernetes.cri.sandbox-id":     p.sandbox,
 		}), "serving")

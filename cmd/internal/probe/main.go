@@ -18,9 +18,10 @@
 //	                     send itself SIG, blocked (see blocked), with
 //	                     kill(2) or tgkill(2), take it with
 //	                     sigtimedwait(2) and report the raw siginfo
-//	probe serve NAME     answer each connection to the listener WW_FD_NAME
-//	                     with "PID START INODE" (see serve)
-//	probe bind PORT      the same on a listener it binds itself
+//	probe answer NAME    answer each connection to the listener WW_FD_NAME
+//	                     with "PID START INODE"; end on SIGTERM (see answer)
+//	probe answer-bind PORT
+//	                     the same on a listener it binds itself
 package main
 
 import (
@@ -78,8 +79,8 @@ func main() {
 		execBlocked(os.Args[2], os.Args[3:])
 	case "siginfo":
 		r.Siginfo = takeSignal(os.Args[2], syscall.Signal(atoi(os.Args[3])))
-	case "serve", "bind":
-		serve(mode, os.Args[2])
+	case "answer", "answer-bind":
+		answer(mode, os.Args[2])
 	default:
 		fmt.Fprintf(os.Stderr, "probe: unknown mode %q\n", mode)
 		os.Exit(64)

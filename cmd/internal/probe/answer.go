@@ -11,17 +11,17 @@ import (
 	"unsafe"
 )
 
-// serve answers each connection to a listener with one line, "PID START
+// answer answers each connection to a listener with one line, "PID START
 // INODE": the probe's pid, its start in Unix nanoseconds and the
 // listener's inode. The listener is the fd that WW_FD_<NAME> names for
-// "serve NAME", or one the probe binds itself for "bind PORT" (every
+// "answer NAME", or one the probe binds itself for "answer-bind PORT" (every
 // address, as a program that binds its own socket does). On SIGTERM it
 // stops accepting and exits 0, leaving every connection it has not
 // accepted queued on the listener: one it accepted is always answered.
-func serve(mode, arg string) {
+func answer(mode, arg string) {
 	start := time.Now().UnixNano()
 	var fd int
-	if mode == "bind" {
+	if mode == "answer-bind" {
 		fd = bindPort(atoi(arg))
 	} else {
 		fd = atoi(os.Getenv("WW_FD_" + strings.ToUpper(arg)))
