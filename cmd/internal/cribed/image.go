@@ -51,7 +51,7 @@ func WriteImage(archive, probe string) error {
 		"schemaVersion": 2,
 		"mediaType":     "application/vnd.oci.image.index.v1+json",
 		"manifests": []any{descriptor("application/vnd.oci.image.manifest.v1+json", manifest, map[string]string{
-			"io.containerd.image.name":         Image,
+			"io.containerd.image.name":          Image,
 			"org.opencontainers.image.ref.name": "1",
 		})},
 	})

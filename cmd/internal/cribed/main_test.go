@@ -22,8 +22,8 @@ var (
 	policyPath string
 )
 
-// policyYAML grants node resources to namespace ww-a, raw files beneath
-// DIR/many to namespace ww-many, and nothing else.
+// policyYAML grants node resources to namespace ww-a, raw files and
+// sockets beneath DIR/many to namespace ww-many, and nothing else.
 const policyYAML = `version: 1
 resources:
   alpha: {source: "file:DIR/alpha", namespaces: [ww-a]}
@@ -31,6 +31,7 @@ resources:
 raw:
   - namespaces: [ww-many]
     files: [DIR/many]
+    unix: [DIR/many]
 `
 
 func TestMain(m *testing.M) {
@@ -98,7 +99,7 @@ func startDaemon(t testing.TB, f cribed.Flavor) *cribed.Daemon {
 				return err
 			}
 			return d.AddHandler(cribed.Handler{Name: "wwall", BinaryName: bins.WWRuntime,
-				PodAnnotations: []string{"*"}, ContainerAnnotations: []string{"*"}})
+				PodAnnotations: allKeys, ContainerAnnotations: allKeys})
 		},
 	})
 	if err != nil {
@@ -111,6 +112,9 @@ func startDaemon(t testing.TB, f cribed.Flavor) *cribed.Daemon {
 	})
 	return d
 }
+
+// allKeys matches every annotation key (path.Match's * stops at '/').
+var allKeys = []string{"*", "*/*"}
 
 // installWW adds the ww handler with `ww install containerd`, or, where
 // this ww has no installer yet, by hand in the shape it writes.

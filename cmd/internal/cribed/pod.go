@@ -74,7 +74,10 @@ func (p *Pod) Create(ctx context.Context, s ContainerSpec) (string, error) {
 		LogPath:     s.Name + ".log",
 		Annotations: s.Annotations,
 		Labels:      s.Labels,
-		Linux:       &cri.LinuxContainerConfig{},
+		// The kubelet gives the container the pod's namespace options.
+		Linux: &cri.LinuxContainerConfig{SecurityContext: &cri.LinuxContainerSecurityContext{
+			NamespaceOptions: p.Config.Linux.SecurityContext.NamespaceOptions,
+		}},
 	}
 	if s.Args != nil {
 		c.Command = []string{ProbePath}
@@ -93,10 +96,15 @@ func (p *Pod) Start(ctx context.Context, s ContainerSpec) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return id, p.StartContainer(ctx, id)
+}
+
+// StartContainer starts a created container.
+func (p *Pod) StartContainer(ctx context.Context, id string) error {
 	if _, err := p.d.Runtime.StartContainer(ctx, &cri.StartContainerRequest{ContainerId: id}); err != nil {
-		return id, fmt.Errorf("start container %s: %w", s.Name, err)
+		return fmt.Errorf("start container %.12s: %w", id, err)
 	}
-	return id, nil
+	return nil
 }
 
 // Remove stops and removes the pod and its containers.
