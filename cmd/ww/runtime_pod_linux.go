@@ -90,7 +90,9 @@ func judgePod(a *runcargs.Args, c *createRequest) (grants []grant, netns string,
 			notes = append(notes, err.Error())
 			continue
 		}
-		if src.Kind != fdmgr.SourceListen {
+		if src.Kind != fdmgr.SourceListen || (src.Network == "unix" && !strings.HasPrefix(src.Path, "@")) {
+			// A socket at a path of the node's file system would outlive
+			// the pod there: it stays the container's own.
 			continue
 		}
 		grants = append(grants, grant{FDRequest: r, open: src})
