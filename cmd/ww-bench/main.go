@@ -49,7 +49,9 @@ type options struct {
 	// builds for them, and their own rounds and runs.
 	runc, execRunc, nop            string
 	containerRounds, containerRuns int
-	only                           *regexp.Regexp
+	// criRounds are the pod cycles' rounds.
+	criRounds int
+	only      *regexp.Regexp
 }
 
 const usageText = `usage: ww-bench [flags]
@@ -82,6 +84,20 @@ with fewer runs as each takes milliseconds:
 and, reported only, execrunc against runc itself for both. The bundles'
 config.json files are on /dev/shm when it is a tmpfs, as container engines
 keep theirs under /run.
+
+Then, as root, for each containerd found (Debian's 1.6, and 2.x where
+.ci/deps built it), a pod cycle through the CRI as the kubelet drives it
+(RunPodSandbox, CreateContainer, StartContainer, StopPodSandbox,
+RemovePodSandbox), on a daemon of its own:
+
+  pod cycle ww / floor     through a handler whose BinaryName is ww-runtime,
+                           the pod asking for two fds, against one whose
+                           BinaryName is execrunc built to exec runc
+                           (target ≤ 1.03)
+  pod cycle floor / runc   the floor against runc itself (reported only)
+
+and how many runtime calls one cycle makes, counted in a separate cycle
+through a script that records each call and execs ww-runtime.
 
 The socket-activation ratio is skipped, with a note, when ww run --systemd
 fails once or systemd-socket-activate is missing. systemd-socket-activate
@@ -119,6 +135,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.nop, "nop", "", "path of the nop binary, the containers' process (built if empty)")
 	fs.IntVar(&o.containerRounds, "container-rounds", 4, "rounds of the container ratios")
 	fs.IntVar(&o.containerRuns, "container-runs", 5, "runs of each container case per round")
+	fs.IntVar(&o.criRounds, "cri-rounds", 5, "rounds of the pod cycles; each runs every handler twice")
 	fs.IntVar(&o.rounds, "rounds", 7, "rounds; each runs every case -runs times")
 	fs.IntVar(&o.runs, "runs", 200, "runs of each case per round")
 	fs.IntVar(&o.warmup, "warmup", 20, "untimed runs of each case first")
@@ -142,6 +159,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageErrorf("-container-rounds %d: must be at least 1", o.containerRounds)
 	case o.containerRuns < 1:
 		return o, usageErrorf("-container-runs %d: must be at least 1", o.containerRuns)
+	case o.criRounds < 1:
+		return o, usageErrorf("-cri-rounds %d: must be at least 1", o.criRounds)
 	case (o.ww == "") != (o.launcher == "") || (o.ww == "") != (o.execRunc == "") || (o.ww == "") != (o.nop == ""):
 		return o, usageErrorf("-ww, -launcher, -execrunc and -nop go together: give all or none")
 	}
@@ -181,7 +200,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	})
 	hostRatios := selected(comparisons, o.only)
 	containerRatios := selected(containerComparisons(), o.only)
-	if len(hostRatios)+len(containerRatios) == 0 {
+	criRatios := selected(criComparisons(), o.only)
+	if len(hostRatios)+len(containerRatios)+len(criRatios) == 0 {
 		return usageErrorf("-run %q: matches no ratio", o.only)
 	}
 	if len(hostRatios) > 0 {
@@ -190,7 +210,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if len(containerRatios) > 0 {
-		return benchContainers(o, containerRatios, stdout, stderr)
+		if err := benchContainers(o, containerRatios, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if len(criRatios) > 0 {
+		return benchCRI(o, criRatios, stdout, stderr)
 	}
 	return nil
 }

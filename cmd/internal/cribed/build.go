@@ -19,8 +19,19 @@ type Binaries struct {
 	Floor string
 }
 
-// Build builds the programs into dir.
+// Build builds the programs into dir, from the module the current
+// directory is in.
 func Build(dir string) (Binaries, error) {
+	ww := filepath.Join(dir, "ww")
+	if err := goBuild(ww, "github.com/ww-dev/ww/cmd/ww", ""); err != nil {
+		return Binaries{}, err
+	}
+	return BuildFor(dir, ww)
+}
+
+// BuildFor builds the probe and the floor into dir, and links
+// dir/ww-runtime to the ww binary given.
+func BuildFor(dir, ww string) (Binaries, error) {
 	runc, err := exec.LookPath("runc")
 	if err != nil {
 		return Binaries{}, err
@@ -28,18 +39,25 @@ func Build(dir string) (Binaries, error) {
 	if runc, err = filepath.Abs(runc); err != nil {
 		return Binaries{}, err
 	}
-	b := Binaries{WW: filepath.Join(dir, "ww"), WWRuntime: filepath.Join(dir, "ww-runtime"),
-		Probe: filepath.Join(dir, "probe"), Floor: filepath.Join(dir, "execrunc")}
-	for _, p := range []struct{ out, pkg, ldflags string }{
-		{b.WW, "github.com/ww-dev/ww/cmd/ww", ""},
-		{b.Probe, "github.com/ww-dev/ww/cmd/internal/probe", ""},
-		{b.Floor, "github.com/ww-dev/ww/cmd/ww-bench/execrunc", "-X main.lower=" + runc},
-	} {
-		cmd := exec.Command("go", "build", "-o", p.out, "-ldflags", p.ldflags, p.pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return Binaries{}, fmt.Errorf("go build %s: %w\n%s", p.pkg, err, out)
-		}
+	if ww, err = filepath.Abs(ww); err != nil {
+		return Binaries{}, err
 	}
-	return b, os.Symlink("ww", b.WWRuntime)
+	b := Binaries{WW: ww, WWRuntime: filepath.Join(dir, "ww-runtime"),
+		Probe: filepath.Join(dir, "probe"), Floor: filepath.Join(dir, "execrunc")}
+	if err := goBuild(b.Probe, "github.com/ww-dev/ww/cmd/internal/probe", ""); err != nil {
+		return Binaries{}, err
+	}
+	if err := goBuild(b.Floor, "github.com/ww-dev/ww/cmd/ww-bench/execrunc", "-X main.lower="+runc); err != nil {
+		return Binaries{}, err
+	}
+	return b, os.Symlink(ww, b.WWRuntime)
+}
+
+func goBuild(out, pkg, ldflags string) error {
+	cmd := exec.Command("go", "build", "-o", out, "-ldflags", ldflags, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
 }

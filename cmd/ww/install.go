@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/ww-dev/ww/cmd/internal/install"
+)
+
+const installUsage = `Usage:
+  ww install containerd|crio [--config PATH] [--drop-in PATH] [--handler NAME]
+             [--runtime-path PATH] [--dry-run] [--uninstall]
+
+install adds a runtime handler NAME (default ww) that runs ww-runtime to the
+node's container runtime configuration, keeping everything else in it, and
+--uninstall takes it out again. A second install changes nothing. It never
+restarts the runtime: it prints the command that does.
+
+containerd (config version 2: 1.6 and 1.7; 3 and 4: 2.x): the handler goes
+in a drop-in file that the main file imports; where the main file must be
+edited to import it, only its imports line changes, and a copy of the file
+is kept beside it (PATH` + ".ww-backup" + `) and put back on uninstall. The
+handler copies the runc handler's options and passes only ww's annotations.
+
+crio: the handler goes in a drop-in in /etc/crio/crio.conf.d. CRI-O passes
+every pod annotation to the runtime: the node policy is the only gate.
+`
+
+// installCommand is ww install.
+func installCommand(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, installUsage)
+		return nil
+	}
+	var o install.Options
+	var dryRun bool
+	runtimeName := args[0]
+	fs := flag.NewFlagSet("install", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.Config, "config", "", "the runtime's main configuration `PATH`")
+	fs.StringVar(&o.DropIn, "drop-in", "", "the drop-in file `PATH` that holds the handler")
+	fs.StringVar(&o.Handler, "handler", "ww", "the handler's `NAME` (a RuntimeClass's handler)")
+	fs.StringVar(&o.RuntimePath, "runtime-path", "/usr/local/bin/ww-runtime", "the ww-runtime link `PATH` the handler runs")
+	fs.BoolVar(&dryRun, "dry-run", false, "print what would change, change nothing")
+	fs.BoolVar(&o.Uninstall, "uninstall", false, "take the handler out again")
+	switch runtimeName {
+	case "containerd":
+		o.Config, o.DropIn = install.ContainerdConfig, install.ContainerdDropIn
+	case "crio", "cri-o":
+		o.Config, o.DropIn = install.CRIOConfig, install.CRIODropIn
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, installUsage+"\nFlags:\n")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil
+	default:
+		return usageErrf("install %q: not a runtime ww installs into (containerd or crio)", runtimeName)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, installUsage+"\nFlags:\n")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil
+		}
+		return flagError(err)
+	}
+	if fs.NArg() > 0 {
+		return usageErrf("install %s: unexpected argument %q", runtimeName, fs.Arg(0))
+	}
+	if err := checkInstallOptions(&o); err != nil {
+		return err
+	}
+	plan := install.Containerd
+	if runtimeName != "containerd" {
+		plan = install.CRIO
+	}
+	p, err := plan(o)
+	if err != nil {
+		return err
+	}
+	if !dryRun {
+		if err := p.Apply(); err != nil {
+			return err
+		}
+	}
+	p.Report(stdout, dryRun)
+	return nil
+}
+
+// isHandlerName says whether s is what Kubernetes allows as a
+// RuntimeClass's handler: a DNS label.
+func isHandlerName(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func checkInstallOptions(o *install.Options) error {
+	if !isHandlerName(o.Handler) {
+		return usageErrf("--handler %q: not a RuntimeClass handler name (lower-case letters, digits and '-', at most 63)", o.Handler)
+	}
+	if !filepath.IsAbs(o.RuntimePath) || filepath.Clean(o.RuntimePath) != o.RuntimePath {
+		return usageErrf("--runtime-path %q: not an absolute, clean path", o.RuntimePath)
+	}
+	for _, f := range []struct {
+		name string
+		path *string
+	}{{"--config", &o.Config}, {"--drop-in", &o.DropIn}} {
+		if *f.path == "" {
+			return usageErrf("%s \"\": a path is needed", f.name)
+		}
+		abs, err := filepath.Abs(*f.path)
+		if err != nil {
+			return usageErrf("%s %q: %v", f.name, *f.path, err)
+		}
+		*f.path = abs
+	}
+	if o.Config == o.DropIn {
+		return usageErrf("--drop-in %q: the main configuration file itself", o.DropIn)
+	}
+	return nil
+}
