@@ -32,6 +32,8 @@ type ContainerSpec struct {
 	Args        []string
 	Annotations map[string]string
 	Labels      map[string]string
+	// Attempt is the restart count the kubelet gives a container.
+	Attempt uint32
 }
 
 // Pod is a running pod sandbox.
@@ -69,7 +71,7 @@ func (d *Daemon) RunPod(ctx context.Context, s PodSpec) (*Pod, error) {
 // Create creates a container in the pod; the runtime is not called yet.
 func (p *Pod) Create(ctx context.Context, s ContainerSpec) (string, error) {
 	c := &cri.ContainerConfig{
-		Metadata:    &cri.ContainerMetadata{Name: s.Name},
+		Metadata:    &cri.ContainerMetadata{Name: s.Name, Attempt: s.Attempt},
 		Image:       &cri.ImageSpec{Image: Image},
 		LogPath:     s.Name + ".log",
 		Annotations: s.Annotations,
