@@ -9,7 +9,7 @@ import "fmt"
 // where one for s would: by its name, among the sources it opens, so
 // that a child gets the same numbers whether its fd was opened afresh or
 // taken. s is what the fd was opened for; messages quote it. On error fd
-// is closed.
+// is closed, unless it is a standard stream's number.
 func (m *FDManager) AddHeld(name string, s Source, fd int) error {
 	if fd < FirstFD {
 		return fmt.Errorf("source %q: held fd %d is a standard stream's number", s.Text, fd)
