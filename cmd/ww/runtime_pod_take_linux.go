@@ -88,6 +88,13 @@ func takeFrom(st lowerState, netns string, grants []grant, carried []int) (notes
 		}
 		fd, err := takeHeld(pidfd, h, grants[i].open)
 		if err != nil {
+			// The sandbox's program may have moved it to another number.
+			if n, ferr := sandboxFDOf(st.Pid, h.Inode); ferr == nil && n != h.FD {
+				h.FD = n
+				fd, err = takeHeld(pidfd, h, grants[i].open)
+			}
+		}
+		if err != nil {
 			note(i, err)
 			continue
 		}
@@ -167,6 +174,45 @@ func takeHeld(pidfd int, h heldListener, s fdmgr.Source) (fd int, err error) {
 		return moved, err
 	}
 	return fd, nil
+}
+
+// sandboxFDOf finds the fd of process pid that is socket inode, reading
+// /proc/PID/fd with plain system calls.
+func sandboxFDOf(pid int, inode uint64) (int, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(dfd)
+	want := "socket:[" + strconv.FormatUint(inode, 10) + "]"
+	buf := make([]byte, 8<<10)
+	for {
+		n, err := unix.ReadDirent(dfd, buf)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || n <= 0 {
+			return -1, fmt.Errorf("no fd of process %d is %s", pid, want)
+		}
+		_, _, names := unix.ParseDirent(buf[:n], -1, nil)
+		for _, name := range names {
+			if target, err := readlinkRaw(dir + "/" + name); err == nil && target == want {
+				return strconv.Atoi(name)
+			}
+		}
+	}
+}
+
+// readlinkRaw reads a symbolic link of at most 256 bytes, enough for
+// what /proc/PID/fd names a socket.
+func readlinkRaw(path string) (string, error) {
+	buf := make([]byte, 256)
+	n, err := unix.Readlink(path, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
 }
 
 // checkHeld checks that fd is the socket h names (its inode) and what s

@@ -462,3 +462,31 @@ func TestPodListenerShared(t *testing.T) {
 		t.Errorf("answers from %d processes, want 2; %d refused, errors %v", len(seen), c.refused, c.errs)
 	}
 }
+
+// TestPodListenerFoundByInode: a sandbox whose program moved the listener
+// to another fd number than the record says still gives it: ww finds the
+// socket by its inode among the sandbox's fds.
+func TestPodListenerFoundByInode(t *testing.T) {
+	p := newTestPod(t, map[string]string{"fd.ww.dev/http": "listen:tcp::8080"})
+	p.startSandbox(p.ww)
+	held := p.fdInode(p.sandbox, 3)
+	path := filepath.Join(p.runc.state(p.sandbox).Bundle, podRecordName)
+	rec, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(rec), `"fd":3`, `"fd":9`, 1)
+	if moved == string(rec) {
+		t.Fatalf("record %s has no fd 3", rec)
+	}
+	if err := os.WriteFile(path, []byte(moved), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := p.startApp("web", nil)
+	if got := p.fdInode(id, 3); got != held {
+		t.Errorf("app: http is socket %q, want the sandbox's %s", got, held)
+	}
+	if b, _ := os.ReadFile(p.ww.log); len(b) > 0 {
+		t.Errorf("runtime log: %s", b)
+	}
+}
