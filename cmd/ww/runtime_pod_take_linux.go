@@ -44,9 +44,16 @@ func takePodListeners(lower string, a *runcargs.Args, c *createRequest, grants [
 		logWarning(a, podNotes(id, notes))
 		return
 	}
+	// A request the sandbox carries, or one of a fixed address that the
+	// sandbox carries under another key (see podRecord.find).
+	pod := map[string]bool{}
+	for _, r := range spec.PodListeners(st.Annotations) {
+		pod[r.Source] = true
+	}
 	var carried []int
 	for _, i := range want {
-		if v, ok := st.Annotations[grants[i].Key]; ok && v == grants[i].Source {
+		g := grants[i]
+		if v, ok := st.Annotations[g.Key]; (ok && v == g.Source) || (fixedAddress(g.open) && pod[g.Source]) {
 			carried = append(carried, i)
 		}
 	}
@@ -81,7 +88,7 @@ func takeFrom(st lowerState, netns string, grants []grant, carried []int) (notes
 	}
 	defer unix.Close(pidfd)
 	for _, i := range carried {
-		h, ok := rec.find(grants[i].Key, grants[i].Source)
+		h, ok := rec.find(grants[i].Key, grants[i].Source, fixedAddress(grants[i].open))
 		if !ok {
 			note(i, errors.New("the sandbox holds no listener for it"))
 			continue
@@ -108,14 +115,28 @@ func afresh(key string, why error) string {
 	return fmt.Sprintf("annotation %q: opened afresh, not taken from the sandbox: %v", key, why)
 }
 
-// find returns the listener held for key with source.
-func (r podRecord) find(key, source string) (heldListener, bool) {
+// find returns the listener held for key with source; or, for a source
+// of a fixed address, one held for another key with the same source: the
+// same address in the same network, which only one socket can have, and
+// which the container could not bind while the sandbox holds it.
+func (r podRecord) find(key, source string, fixed bool) (heldListener, bool) {
 	for _, h := range r.Listeners {
 		if h.Key == key && h.Source == source {
 			return h, true
 		}
 	}
+	for _, h := range r.Listeners {
+		if fixed && h.Source == source {
+			return h, true
+		}
+	}
 	return heldListener{}, false
+}
+
+// fixedAddress reports whether s binds one address, not a port the
+// kernel chooses.
+func fixedAddress(s fdmgr.Source) bool {
+	return s.Port != 0 || (s.Network == "unix" && s.Path != "")
 }
 
 // openSandbox opens a pidfd for the sandbox's process, and checks that it

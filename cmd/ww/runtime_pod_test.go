@@ -490,3 +490,16 @@ func TestPodListenerFoundByInode(t *testing.T) {
 		t.Errorf("runtime log: %s", b)
 	}
 }
+
+// TestPodListenerSameAddressOtherKey: a container whose own annotation
+// asks for the address that the sandbox holds for the pod under another
+// key gets the sandbox's socket, where binding its own would fail.
+func TestPodListenerSameAddressOtherKey(t *testing.T) {
+	p := newTestPod(t, map[string]string{"fd.ww.dev/http": "listen:tcp::8080"})
+	p.startSandbox(p.ww)
+	held := p.fdInode(p.sandbox, 3)
+	id := p.startApp("web", map[string]string{"web.fd.ww.dev/http": "listen:tcp::8080"})
+	if got := p.fdInode(id, 3); got != held {
+		t.Errorf("app: http is socket %q, want the sandbox's %s", got, held)
+	}
+}
