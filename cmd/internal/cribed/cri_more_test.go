@@ -288,8 +288,8 @@ func wwProcesses(d *cribed.Daemon) []int {
 
 // dialInNetNS connects to addr from inside the network namespace of pid
 // and returns the first line it answers. The thread that entered the
-// namespace is never given back to the Go runtime: it ends with its
-// goroutine.
+// namespace goes back to the Go runtime only once it is back in its own;
+// otherwise it ends with its goroutine.
 func dialInNetNS(pid int, addr string) (string, error) {
 	type answer struct {
 		line string
@@ -298,6 +298,12 @@ func dialInNetNS(pid int, addr string) (string, error) {
 	c := make(chan answer, 1)
 	go func() {
 		runtime.LockOSThread()
+		own, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			c <- answer{err: err}
+			return
+		}
+		defer unix.Close(own)
 		ns, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			c <- answer{err: err}
@@ -308,21 +314,37 @@ func dialInNetNS(pid int, addr string) (string, error) {
 			c <- answer{err: fmt.Errorf("setns: %w", err)}
 			return
 		}
-		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if err != nil {
-			c <- answer{err: err}
-			return
-		}
-		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
-		line, err := bufio.NewReader(conn).ReadString('\n')
-		if errors.Is(err, io.EOF) {
-			err = nil
+		line, err := readFirstLine(addr)
+		if unix.Setns(own, unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
 		}
 		c <- answer{line, err}
 	}()
 	a := <-c
 	return a.line, a.err
+}
+
+func readFirstLine(addr string) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return line, err
+}
+
+// nodeListens reports whether the socket inode is a listener of the
+// test's own network namespace, read on a thread that is in it (a
+// thread, not the process: its main thread could be elsewhere).
+func nodeListens(inode string) bool {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return listensIn("/proc/thread-self/net/tcp", inode)
 }
 
 // listensIn reports whether the socket inode is a listener (state 0A) in

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -134,13 +135,27 @@ func (d *Daemon) start(ctx context.Context, log *os.File) error {
 	d.cmd.Env = d.env
 	d.cmd.Stdout, d.cmd.Stderr = log, log
 	// Should the test process die, so does the daemon; Close or the next
-	// Start of the slot removes the rest.
+	// Start of the slot removes the rest. The death signal comes when the
+	// thread that forked the daemon ends, and Go ends threads that a
+	// goroutine leaves locked (as one that entered a pod's network does):
+	// the daemon is forked from a thread locked until it exits.
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := d.cmd.Start(); err != nil {
+	d.done = make(chan struct{})
+	started := make(chan error, 1)
+	go func() {
+		defer close(d.done)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := d.cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		d.cmd.Wait()
+	}()
+	if err := <-started; err != nil {
 		return err
 	}
-	d.done = make(chan struct{})
-	go func() { d.cmd.Wait(); close(d.done) }()
 	conn, err := grpc.NewClient("unix://"+d.Socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return err

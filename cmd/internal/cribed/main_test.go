@@ -94,12 +94,14 @@ func startDaemon(t testing.TB, f cribed.Flavor) *cribed.Daemon {
 		Flavor: f, Probe: bins.Probe, Floor: bins.Floor,
 		Env: []string{"WW_POLICY=" + policyPath},
 		Log: log,
+		// wwall first: containerd 1.x replaces the main file's CRI
+		// section with the drop-in's, which ww install copies.
 		Install: func(d *cribed.Daemon) error {
-			if err := installWW(d); err != nil {
+			if err := d.AddHandler(cribed.Handler{Name: "wwall", BinaryName: bins.WWRuntime,
+				PodAnnotations: allKeys, ContainerAnnotations: allKeys}); err != nil {
 				return err
 			}
-			return d.AddHandler(cribed.Handler{Name: "wwall", BinaryName: bins.WWRuntime,
-				PodAnnotations: allKeys, ContainerAnnotations: allKeys})
+			return installWW(d)
 		},
 	})
 	if err != nil {
@@ -120,7 +122,8 @@ var allKeys = []string{"*", "*/*"}
 // this ww has no installer yet, by hand in the shape it writes.
 func installWW(d *cribed.Daemon) error {
 	if exec.Command(bins.WW, "install", "--help").Run() == nil {
-		out, err := exec.Command(bins.WW, "install", "containerd", "--config", d.Config, "--runtime-path", bins.WWRuntime).CombinedOutput()
+		out, err := exec.Command(bins.WW, "install", "containerd", "--config", d.Config,
+			"--drop-in", filepath.Join(d.Dir, "ww.toml"), "--runtime-path", bins.WWRuntime).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("ww install: %v: %s", err, out)
 		}
