@@ -11,6 +11,7 @@ import (
 	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ww-dev/ww/cmd/internal/cribed"
+	"github.com/ww-dev/ww/cmd/internal/podclient"
 )
 
 // TestCRIRestart: a pod's listener, held by its sandbox, outlives the
@@ -78,7 +79,7 @@ func sandboxSocket(ctx context.Context, t *testing.T, p *cribed.Pod) (int, strin
 // restartLoop starts s in p, a client in the pod's network, and restarts
 // the container five times as the kubelet does, waiting after each start
 // for an answer from the new process; it returns what the client saw.
-func restartLoop(ctx context.Context, t *testing.T, p *cribed.Pod, s cribed.ContainerSpec) cribed.ClientResult {
+func restartLoop(ctx context.Context, t *testing.T, p *cribed.Pod, s cribed.ContainerSpec) podclient.Result {
 	t.Helper()
 	id, err := p.Start(ctx, s)
 	if err != nil {
@@ -107,7 +108,7 @@ func restartLoop(ctx context.Context, t *testing.T, p *cribed.Pod, s cribed.Cont
 
 // processes counts the processes that answered. With inOrder, it also
 // checks that once a process answered, no earlier one did.
-func processes(t *testing.T, r cribed.ClientResult, inOrder bool) int {
+func processes(t *testing.T, r podclient.Result, inOrder bool) int {
 	t.Helper()
 	prev, seen := int64(0), map[int64]bool{}
 	for _, a := range r.Answers {
