@@ -22,12 +22,18 @@ const (
 const listenPrefix = "listen:"
 
 // SandboxID is the ID of the pod sandbox that a container belongs to, ""
-// outside a Kubernetes pod.
+// outside a Kubernetes pod. Each runtime sets its own key and passes the
+// other's through from the pod's annotations, where anyone who writes a
+// pod may set it: two keys that differ give "".
 func SandboxID(annotations map[string]string) string {
-	if id := annotations[CRISandboxIDAnnotation]; id != "" {
-		return id
+	cri, crio := annotations[CRISandboxIDAnnotation], annotations[CRIOSandboxIDAnnotation]
+	if cri != "" && crio != "" && cri != crio {
+		return ""
 	}
-	return annotations[CRIOSandboxIDAnnotation]
+	if cri != "" {
+		return cri
+	}
+	return crio
 }
 
 // PodListeners returns the listen: requests that a pod sandbox's

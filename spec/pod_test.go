@@ -57,7 +57,8 @@ func TestSandboxID(t *testing.T) {
 	}{
 		{"containerd", map[string]string{CRISandboxIDAnnotation: "abc"}, "abc"},
 		{"CRI-O", map[string]string{CRIOSandboxIDAnnotation: "def"}, "def"},
-		{"both: containerd's", map[string]string{CRISandboxIDAnnotation: "abc", CRIOSandboxIDAnnotation: "def"}, "abc"},
+		{"both, the same: that one", map[string]string{CRISandboxIDAnnotation: "abc", CRIOSandboxIDAnnotation: "abc"}, "abc"},
+		{"both, differing: none", map[string]string{CRISandboxIDAnnotation: "abc", CRIOSandboxIDAnnotation: "def"}, ""},
 		{"outside a pod: none", map[string]string{"fd.ww.dev/x": "listen:tcp::1"}, ""},
 	}
 	for _, tt := range tests {
