@@ -13,11 +13,11 @@ import (
 )
 
 // takePodListeners takes, for an app container of a pod, the listeners
-// that its sandbox holds for the granted requests that the sandbox also
-// carries with the same key and value: each such grant gets the taken fd
-// as held, and the rest are opened afresh, as before. netns is where the
-// container's listeners belong ("" for the node's network). It never
-// fails: what it cannot take is opened afresh, and said once in the log.
+// that its sandbox holds for the granted requests, as its record says
+// (see podRecord.find): each such grant gets the taken fd as held, and the
+// rest are opened afresh, as before. netns is where the container's
+// listeners belong ("" for the node's network). It never fails: what it
+// cannot take is opened afresh, and said once in the log.
 func takePodListeners(lower string, a *runcargs.Args, c *createRequest, grants []grant, netns string) {
 	id := spec.SandboxID(c.head.Annotations)
 	if id == "" || id == a.ID || spec.IsSandbox(c.head.Annotations) {
@@ -34,7 +34,7 @@ func takePodListeners(lower string, a *runcargs.Args, c *createRequest, grants [
 	}
 	st, err := stateOf(lower, a, id)
 	if err != nil {
-		// Gone, most likely; what it carried is unknown.
+		// Gone, most likely; what it held is unknown.
 		notes := make([]string, len(want))
 		for j, i := range want {
 			notes[j] = afresh(grants[i].Key, err)
@@ -42,33 +42,23 @@ func takePodListeners(lower string, a *runcargs.Args, c *createRequest, grants [
 		logWarning(a, podNotes(id, notes))
 		return
 	}
-	// A request the sandbox carries, or one of a fixed address that the
-	// sandbox carries under another key (see podRecord.find).
-	pod := map[string]bool{}
-	for _, r := range spec.PodListeners(st.Annotations) {
-		pod[r.Source] = true
-	}
-	var carried []int
-	for _, i := range want {
-		g := grants[i]
-		if v, ok := st.Annotations[g.Key]; (ok && v == g.Source) || (fixedAddress(g.open) && pod[g.Source]) {
-			carried = append(carried, i)
-		}
-	}
-	if len(carried) == 0 {
-		return // requests of this container alone
-	}
-	if notes := takeFrom(st, netns, grants, carried); len(notes) > 0 {
+	if notes := takeFrom(st, netns, grants, want); len(notes) > 0 {
 		logWarning(a, podNotes(id, notes))
 	}
 }
 
-// takeFrom takes the listeners of grants[carried] from the sandbox whose
-// state st is, and says what it could not take, and why.
-func takeFrom(st lowerState, netns string, grants []grant, carried []int) (notes []string) {
-	note := func(i int, why error) { notes = append(notes, afresh(grants[i].Key, why)) }
+// takeFrom takes the listeners of grants[want] that the sandbox whose
+// state st is holds, and says what it could not take of those that the
+// sandbox carries in its annotations, and why: a request that the
+// container alone makes is its own, and not worth a word.
+func takeFrom(st lowerState, netns string, grants []grant, want []int) (notes []string) {
+	note := func(i int, why error) {
+		if v, ok := st.Annotations[grants[i].Key]; ok && v == grants[i].Source {
+			notes = append(notes, afresh(grants[i].Key, why))
+		}
+	}
 	all := func(why error) []string {
-		for _, i := range carried {
+		for _, i := range want {
 			note(i, why)
 		}
 		return notes
@@ -80,15 +70,28 @@ func takeFrom(st lowerState, netns string, grants []grant, carried []int) (notes
 	if err != nil {
 		return all(err)
 	}
+	held := map[int]heldListener{}
+	for _, i := range want {
+		if h, ok := rec.find(grants[i].Key, grants[i].Source, fixedAddress(grants[i].open)); ok {
+			held[i] = h
+		} else {
+			note(i, errors.New("the sandbox holds no listener for it"))
+		}
+	}
+	if len(held) == 0 {
+		return notes
+	}
 	pidfd, err := openSandbox(st.Pid, netns)
 	if err != nil {
-		return all(err)
+		for i := range held {
+			notes = append(notes, afresh(grants[i].Key, err))
+		}
+		return notes
 	}
 	defer unix.Close(pidfd)
-	for _, i := range carried {
-		h, ok := rec.find(grants[i].Key, grants[i].Source, fixedAddress(grants[i].open))
+	for _, i := range want {
+		h, ok := held[i]
 		if !ok {
-			note(i, errors.New("the sandbox holds no listener for it"))
 			continue
 		}
 		fd, err := takeHeld(pidfd, h, grants[i].open)
@@ -100,7 +103,7 @@ func takeFrom(st lowerState, netns string, grants []grant, carried []int) (notes
 			}
 		}
 		if err != nil {
-			note(i, err)
+			notes = append(notes, afresh(grants[i].Key, err))
 			continue
 		}
 		grants[i].held = fd

@@ -67,8 +67,8 @@ func TestPodListenerSurvivesRestarts(t *testing.T) {
 		t.Errorf("answers from %d processes, want 6", len(seen))
 	}
 	t.Logf("%d connections answered across 5 restarts, none refused", len(r.Answers))
-	if b, _ := os.ReadFile(p.ww.log); len(b) > 0 {
-		t.Errorf("runtime log: %s", b)
+	if b, _ := os.ReadFile(p.ww.log); strings.Contains(string(b), "pod sandbox") {
+		t.Errorf("ww's warning in the runtime log: %s", b)
 	}
 }
 
@@ -126,7 +126,13 @@ func TestPodListenerAfresh(t *testing.T) {
 			c.waitAnswerAfter(t, 0)
 			c.end()
 			b, _ := os.ReadFile(p.ww.log)
-			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			// runc's own warnings go to the same log.
+			var lines []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if strings.Contains(l, "pod sandbox") {
+					lines = append(lines, l)
+				}
+			}
 			if len(lines) != 1 || !strings.Contains(lines[0], `"level":"warning"`) ||
 				!strings.Contains(lines[0], `annotation \"fd.ww.dev/http\": opened afresh`) || !strings.Contains(lines[0], tt.log) {
 				t.Errorf("runtime log %q: want one warning that fd.ww.dev/http was opened afresh, saying %q", b, tt.log)
@@ -226,8 +232,8 @@ func TestPodListenerFoundByInode(t *testing.T) {
 	if got := p.fdInode(id, 3); got != held {
 		t.Errorf("app: http is socket %q, want the sandbox's %s", got, held)
 	}
-	if b, _ := os.ReadFile(p.ww.log); len(b) > 0 {
-		t.Errorf("runtime log: %s", b)
+	if b, _ := os.ReadFile(p.ww.log); strings.Contains(string(b), "pod sandbox") {
+		t.Errorf("ww's warning in the runtime log: %s", b)
 	}
 }
 
