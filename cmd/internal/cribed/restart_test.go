@@ -2,7 +2,9 @@ package cribed_test
 
 import (
 	"context"
+	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,6 +214,11 @@ func testNothingHeldAfterPod(ctx context.Context, t *testing.T, d *cribed.Daemon
 	}
 	if pids := wwProcesses(d); len(pids) > 0 {
 		t.Errorf("ww processes still run: %v", pids)
+	}
+	// The record ww wrote went with the sandbox's bundle.
+	bundle := filepath.Join(d.State, "io.containerd.runtime.v2.task", "k8s.io", p.ID)
+	if _, err := os.Lstat(bundle); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the sandbox's bundle %s is left (%v)", bundle, err)
 	}
 }
 
