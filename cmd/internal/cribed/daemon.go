@@ -48,6 +48,8 @@ type Daemon struct {
 	Slot int
 	// Dir holds the daemon's root, configuration, CNI configuration and
 	// pod logs; State its state (sockets, bundles, network namespaces).
+	// Both are the slot's own, removed by Close and by the next Start of
+	// the slot.
 	Dir, State string
 	// Config is the configuration file the daemon read.
 	Config string
@@ -84,11 +86,15 @@ func Start(ctx context.Context, o Options) (_ *Daemon, err error) {
 	}()
 	d.State = filepath.Join(slotDir, strconv.Itoa(d.Slot))
 	d.Socket = filepath.Join(d.State, "containerd.sock")
+	d.Dir = filepath.Join(os.TempDir(), "ww-cribed-"+strconv.Itoa(d.Slot))
 	// What a daemon of this slot left, had its test process died.
 	if err := cleanSlot(d.Slot, d.State, d.Socket); err != nil {
 		return nil, err
 	}
-	if d.Dir, err = os.MkdirTemp("", "ww-cribed-"); err != nil {
+	if err := errors.Join(unmountBeneath(d.Dir), os.RemoveAll(d.Dir)); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(d.Dir, 0o700); err != nil {
 		return nil, err
 	}
 	p := paths{root: filepath.Join(d.Dir, "root"), state: d.State, sock: d.Socket,
