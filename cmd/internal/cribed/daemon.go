@@ -2,6 +2,8 @@ package cribed
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -276,6 +278,11 @@ func takeSlot() (int, *os.File, error) {
 func cleanSlot(slot int, state, socket string) error {
 	killNaming(socket)
 	var errs []error
+	// What killed shims and CNI plugins leave outside the state folder.
+	tasks, _ := os.ReadDir(filepath.Join(state, "io.containerd.runtime.v2.task", "k8s.io"))
+	for _, t := range tasks {
+		errs = append(errs, removeOutside(socket, t.Name()))
+	}
 	errs = append(errs, unmountBeneath(state), os.RemoveAll(state))
 	if _, err := os.Stat("/sys/class/net/" + BridgeName(slot)); err == nil {
 		if out, err := exec.Command("ip", "link", "del", BridgeName(slot)).CombinedOutput(); err != nil {
@@ -283,4 +290,21 @@ func cleanSlot(slot int, state, socket string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// removeOutside removes what a shim or a CNI plugin killed before its
+// end left of container id outside the daemon's folders: the shim's
+// socket, /run/containerd/s/HASH of (socket, namespace, id), as both
+// containerd versions name it, and the CNI result cache.
+func removeOutside(socket, id string) error {
+	sum := sha256.Sum256([]byte(filepath.Join(socket, "k8s.io", id)))
+	err := os.Remove(filepath.Join("/run/containerd/s", hex.EncodeToString(sum[:])))
+	if errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	cached, _ := filepath.Glob(filepath.Join("/var/lib/cni/results", "*-"+id+"-*"))
+	for _, f := range cached {
+		err = errors.Join(err, os.Remove(f))
+	}
+	return err
 }
