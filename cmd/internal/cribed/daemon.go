@@ -61,11 +61,12 @@ type Daemon struct {
 	Runtime cri.RuntimeServiceClient
 	Images  cri.ImageServiceClient
 
-	conn *grpc.ClientConn
-	cmd  *exec.Cmd
-	done chan struct{}
-	lock *os.File
-	env  []string
+	conn   *grpc.ClientConn
+	cmd    *exec.Cmd
+	cgroup cgroup
+	done   chan struct{}
+	lock   *os.File
+	env    []string
 }
 
 // slotDir holds one lock file per slot, and the slots' state folders.
@@ -87,6 +88,7 @@ func Start(ctx context.Context, o Options) (_ *Daemon, err error) {
 		}
 	}()
 	d.State = filepath.Join(slotDir, strconv.Itoa(d.Slot))
+	d.cgroup = cgroupOf(d.Slot)
 	d.Socket = filepath.Join(d.State, "containerd.sock")
 	d.Dir = filepath.Join(os.TempDir(), "ww-cribed-"+strconv.Itoa(d.Slot))
 	// What a daemon of this slot left, had its test process died.
@@ -163,6 +165,10 @@ func (d *Daemon) start(ctx context.Context, log *os.File) error {
 	}()
 	if err := <-started; err != nil {
 		return err
+	}
+	// Without the cgroup, only CPU fails.
+	if err := d.cgroup.enter(d.cmd.Process.Pid); err != nil {
+		d.cgroup.err = fmt.Errorf("cgroup %s: %w", d.cgroup.dir, err)
 	}
 	conn, err := grpc.NewClient("unix://"+d.Socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -274,7 +280,7 @@ func takeSlot() (int, *os.File, error) {
 
 // cleanSlot removes what a daemon of the slot left: the processes that
 // name its socket (the daemon, shims), mounts beneath its state, its
-// state folder and its bridge.
+// state folder, its cgroup and its bridge.
 func cleanSlot(slot int, state, socket string) error {
 	killNaming(socket)
 	var errs []error
@@ -283,7 +289,7 @@ func cleanSlot(slot int, state, socket string) error {
 	for _, t := range tasks {
 		errs = append(errs, removeOutside(socket, t.Name()))
 	}
-	errs = append(errs, unmountBeneath(state), os.RemoveAll(state))
+	errs = append(errs, unmountBeneath(state), os.RemoveAll(state), cgroupOf(slot).remove())
 	if _, err := os.Stat("/sys/class/net/" + BridgeName(slot)); err == nil {
 		if out, err := exec.Command("ip", "link", "del", BridgeName(slot)).CombinedOutput(); err != nil {
 			errs = append(errs, fmt.Errorf("ip link del %s: %v: %s", BridgeName(slot), err, strings.TrimSpace(string(out))))
