@@ -112,7 +112,10 @@ func testRefusedLeavesNothing(ctx context.Context, t *testing.T, d *cribed.Daemo
 
 // testManyPods: 20 pods at once, each asking for its own file and a
 // listener on the same address of its own network; each container sees
-// exactly its own, and after the pods are removed nothing is left.
+// exactly its own, and after the pods are removed nothing is left. No
+// pod asks for a listen:unix: path: ww runtime leaves such a socket file
+// when the container is deleted (its removal is the poststop hook's
+// part), and this test would find it.
 func testManyPods(ctx context.Context, t *testing.T, d *cribed.Daemon) {
 	const n = 20
 	dir := manyDir(t, d)
