@@ -101,29 +101,8 @@ func Start(ctx context.Context, o Options) (_ *Daemon, err error) {
 	if err := os.Mkdir(d.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	p := paths{root: filepath.Join(d.Dir, "root"), state: d.State, sock: d.Socket,
-		cniConf: filepath.Join(d.Dir, "cni"), opt: filepath.Join(d.Dir, "opt")}
-	for _, dir := range []string{p.root, p.state, p.cniConf, p.opt, filepath.Join(d.Dir, "logs")} {
-		if err := os.MkdirAll(dir, 0o711); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.WriteFile(filepath.Join(p.cniConf, "10-ww.conflist"),
-		[]byte(cniConfig(d.Slot, filepath.Join(d.Dir, "ipam"))), 0o644); err != nil {
+	if err := d.writeConfig(o); err != nil {
 		return nil, err
-	}
-	handlers := o.Handlers
-	if o.Floor != "" {
-		handlers = append([]Handler{{Name: "floor", BinaryName: o.Floor}}, handlers...)
-	}
-	d.Config = filepath.Join(d.Dir, "config.toml")
-	if err := os.WriteFile(d.Config, []byte(o.Flavor.baseConfig(p, Image, handlers)), 0o644); err != nil {
-		return nil, err
-	}
-	if o.Install != nil {
-		if err := o.Install(d); err != nil {
-			return nil, fmt.Errorf("install into %s: %w", d.Config, err)
-		}
 	}
 	// The 2.x daemon must find its own shim before Debian's.
 	d.env = append([]string{"PATH=" + filepath.Dir(o.Flavor.Shim) + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, o.Env...)
@@ -138,6 +117,36 @@ func Start(ctx context.Context, o Options) (_ *Daemon, err error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// writeConfig makes the daemon's folders and writes its CNI network and
+// its configuration, which o.Install then edits.
+func (d *Daemon) writeConfig(o Options) error {
+	p := paths{root: filepath.Join(d.Dir, "root"), state: d.State, sock: d.Socket,
+		cniConf: filepath.Join(d.Dir, "cni"), opt: filepath.Join(d.Dir, "opt")}
+	for _, dir := range []string{p.root, p.state, p.cniConf, p.opt, filepath.Join(d.Dir, "logs")} {
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(p.cniConf, "10-ww.conflist"),
+		[]byte(cniConfig(d.Slot, filepath.Join(d.Dir, "ipam"))), 0o644); err != nil {
+		return err
+	}
+	handlers := o.Handlers
+	if o.Floor != "" {
+		handlers = append([]Handler{{Name: "floor", BinaryName: o.Floor}}, handlers...)
+	}
+	d.Config = filepath.Join(d.Dir, "config.toml")
+	if err := os.WriteFile(d.Config, []byte(o.Flavor.baseConfig(p, Image, handlers)), 0o644); err != nil {
+		return err
+	}
+	if o.Install != nil {
+		if err := o.Install(d); err != nil {
+			return fmt.Errorf("install into %s: %w", d.Config, err)
+		}
+	}
+	return nil
 }
 
 func (d *Daemon) start(ctx context.Context, log *os.File) error {
