@@ -116,6 +116,14 @@ func Start(ctx context.Context, o Options) (_ *Daemon, err error) {
 	if err := d.importImage(archive); err != nil {
 		return nil, err
 	}
+	// As the kubelet asks before it creates a container.
+	st, err := d.Images.ImageStatus(ctx, &cri.ImageStatusRequest{Image: &cri.ImageSpec{Image: Image}})
+	if err != nil {
+		return nil, fmt.Errorf("image status of %s: %w", Image, err)
+	}
+	if st.Image == nil {
+		return nil, fmt.Errorf("the CRI does not see %s after ctr images import", Image)
+	}
 	return d, nil
 }
 
