@@ -109,7 +109,7 @@ func benchFlavor(o options, d *cribed.Daemon, comparisons []comparison, calls st
 		}
 	}
 	for _, h := range handlers { // warm-up
-		if _, err := podCycle(d, h); err != nil {
+		if _, _, err := podCycle(d, h); err != nil {
 			return err
 		}
 	}
@@ -117,27 +117,32 @@ func benchFlavor(o options, d *cribed.Daemon, comparisons []comparison, calls st
 	// (A B C C B A), starting at the next handler each round, so that
 	// drift reaches every handler alike.
 	s := make([]samples, len(handlers))
+	cpu := make([]samples, len(handlers))
 	for round := range o.criRounds {
 		var times = make([][]time.Duration, len(handlers))
+		var cpus = make([][]time.Duration, len(handlers))
 		var order []int
 		for k := range handlers {
 			order = append(order, (round+k)%len(handlers))
 		}
 		for _, i := range append(slices.Clone(order), reversed(order)...) {
-			t, err := podCycle(d, handlers[i])
+			t, c, err := podCycle(d, handlers[i])
 			if err != nil {
 				return err
 			}
 			times[i] = append(times[i], t)
+			cpus[i] = append(cpus[i], c)
 		}
 		for i := range handlers {
 			s[i].rounds = append(s[i].rounds, times[i])
 			s[i].all = append(s[i].all, times[i]...)
+			cpu[i].rounds = append(cpu[i].rounds, cpus[i])
+			cpu[i].all = append(cpu[i].all, cpus[i]...)
 		}
 		fmt.Fprintf(stderr, "ww-bench: containerd %s pod cycles, round %d/%d done\n", d.Flavor.Name, round+1, o.criRounds)
 	}
 	os.Remove(calls)
-	if _, err := podCycle(d, criCount); err != nil {
+	if _, _, err := podCycle(d, criCount); err != nil {
 		return err
 	}
 	counted, err := os.ReadFile(calls)
@@ -160,6 +165,24 @@ func benchFlavor(o options, d *cribed.Daemon, comparisons []comparison, calls st
 		results = append(results, result{comparison: c, ratio: ratioOf(sums[c.num], sums[c.den])})
 	}
 	printRatios(stdout, results)
+	// CPU time is steadier than wall time on a busy machine: what the
+	// daemon, its shims, the runtimes and the CNI plugins used per cycle.
+	fmt.Fprintf(stdout, "\nCPU time of containerd, shims, runtimes and CNI plugins per cycle:\n")
+	fmt.Fprintf(stdout, "%-16s %6s %10s %10s %10s\n", "handler", "runs", "median", "p10", "p90")
+	cpuSums := map[string]summary{}
+	for i, h := range handlers {
+		cpuSums[h] = summarize(cpu[i])
+		fmt.Fprintf(stdout, "%-16s %6d %10s %10s %10s\n", h, cpuSums[h].n, millis(cpuSums[h].median),
+			millis(cpuSums[h].p10), millis(cpuSums[h].p90))
+	}
+	fmt.Fprintln(stdout)
+	var cpuResults []result
+	for _, c := range comparisons {
+		c.name = strings.Replace(c.name, "pod cycle", "pod cycle CPU", 1)
+		c.target = 0
+		cpuResults = append(cpuResults, result{comparison: c, ratio: ratioOf(cpuSums[c.num], cpuSums[c.den])})
+	}
+	printRatios(stdout, cpuResults)
 	fmt.Fprintf(stdout, "\nruntime calls in one pod cycle: %s\n", countCalls(string(counted)))
 	return nil
 }
@@ -175,20 +198,30 @@ func reversed(s []int) []int {
 }
 
 // podCycle runs one pod with one container through handler and removes
-// it, and returns how long that took.
-func podCycle(d *cribed.Daemon, handler string) (time.Duration, error) {
+// it, and returns how long that took and the CPU time the daemon and
+// what it ran used meanwhile.
+func podCycle(d *cribed.Daemon, handler string) (time.Duration, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	cpu0, err := d.CPU()
+	if err != nil {
+		return 0, 0, err
+	}
 	start := time.Now()
 	p, err := d.RunPod(ctx, cribed.PodSpec{Name: "cycle", Namespace: "bench", Handler: handler, Annotations: criAnnotations})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	_, err = p.Start(ctx, cribed.ContainerSpec{Name: "pause", Args: []string{"pause"}})
 	if rerr := p.Remove(ctx); err == nil {
 		err = rerr
 	}
-	return time.Since(start), err
+	elapsed := time.Since(start)
+	cpu1, cerr := d.CPU()
+	if err == nil {
+		err = cerr
+	}
+	return elapsed, cpu1 - cpu0, err
 }
 
 // countCalls sums the runtime's command lines by subcommand: "8 (create

@@ -148,7 +148,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.nop, "nop", "", "path of the nop binary, the containers' process (built if empty)")
 	fs.IntVar(&o.containerRounds, "container-rounds", 4, "rounds of the container ratios")
 	fs.IntVar(&o.containerRuns, "container-runs", 5, "runs of each container case per round")
-	fs.IntVar(&o.criRounds, "cri-rounds", 5, "rounds of the pod cycles; each runs every handler twice")
+	fs.IntVar(&o.criRounds, "cri-rounds", 10, "rounds of the pod cycles; each runs every handler twice")
 	fs.IntVar(&o.rounds, "rounds", 7, "rounds; each runs every case -runs times")
 	fs.IntVar(&o.runs, "runs", 200, "runs of each case per round")
 	fs.IntVar(&o.warmup, "warmup", 20, "untimed runs of each case first")

@@ -39,7 +39,8 @@ func (f Flavor) handlerTOML(h Handler, runcRoot string) string {
 	fmt.Fprintf(&b, "\n[%s]\n  runtime_type = \"io.containerd.runc.v2\"\n", table)
 	fmt.Fprintf(&b, "  pod_annotations = %s\n  container_annotations = %s\n",
 		tomlStrings(h.PodAnnotations), tomlStrings(h.ContainerAnnotations))
-	fmt.Fprintf(&b, "[%s.options]\n  BinaryName = %s\n  SystemdCgroup = false\n", table, strconv.Quote(h.BinaryName))
+	fmt.Fprintf(&b, "[%s.options]\n  BinaryName = %s\n  Root = %s\n  SystemdCgroup = false\n",
+		table, strconv.Quote(h.BinaryName), strconv.Quote(runcRoot))
 	return b.String()
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -182,37 +181,6 @@ func testRawFileRefused(ctx context.Context, t *testing.T, d *cribed.Daemon) {
 	startRefused(ctx, t, d, cribed.PodSpec{Name: "raw", Namespace: "ww-a", Handler: "ww",
 		Annotations: map[string]string{"fd.ww.dev/x": "file:/etc/hostname"}},
 		`annotation "fd.ww.dev/x"`, `"file:/etc/hostname"`, `not allowed for namespace "ww-a" by node policy `+policyPath)
-}
-
-var socketInode = regexp.MustCompile(`^socket:\[(\d+)\]$`)
-
-func testListenInPod(ctx context.Context, t *testing.T, d *cribed.Daemon) {
-	p, r := runProbe(ctx, t, d, cribed.PodSpec{Name: "listen", Namespace: "ww-b", Handler: "ww",
-		Annotations: map[string]string{"fd.ww.dev/http": "listen:tcp:127.0.0.1:8080"}},
-		cribed.ContainerSpec{Name: "serve", Args: []string{"serve", "http"}})
-	wantFDs(t, r, map[string]string{"HTTP": "socket"})
-	n, _ := strconv.Atoi(r.wwVars()["WW_FD_HTTP"])
-	m := socketInode.FindStringSubmatch(r.FDs[n])
-	if m == nil {
-		t.Fatalf("fd %d is %q, not a socket", n, r.FDs[n])
-	}
-	pid, err := p.SandboxPID(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := dialInNetNS(pid, "127.0.0.1:8080")
-	if err != nil {
-		t.Fatalf("connect in the pod's network: %v", err)
-	}
-	if want := "probe " + strconv.Itoa(r.PID) + "\n"; got != want {
-		t.Errorf("the pod's 127.0.0.1:8080 answered %q, want %q", got, want)
-	}
-	if !listensIn("/proc/"+strconv.Itoa(pid)+"/net/tcp", m[1]) {
-		t.Errorf("socket %s is not a listener of the pod's network", m[1])
-	}
-	if nodeListens(m[1]) {
-		t.Errorf("socket %s listens in the node's network", m[1])
-	}
 }
 
 func testNoAnnotationsAsRunc(ctx context.Context, t *testing.T, d *cribed.Daemon) {

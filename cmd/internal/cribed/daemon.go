@@ -2,6 +2,8 @@ package cribed
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -48,6 +50,8 @@ type Daemon struct {
 	Slot int
 	// Dir holds the daemon's root, configuration, CNI configuration and
 	// pod logs; State its state (sockets, bundles, network namespaces).
+	// Both are the slot's own, removed by Close and by the next Start of
+	// the slot.
 	Dir, State string
 	// Config is the configuration file the daemon read.
 	Config string
@@ -57,11 +61,12 @@ type Daemon struct {
 	Runtime cri.RuntimeServiceClient
 	Images  cri.ImageServiceClient
 
-	conn *grpc.ClientConn
-	cmd  *exec.Cmd
-	done chan struct{}
-	lock *os.File
-	env  []string
+	conn   *grpc.ClientConn
+	cmd    *exec.Cmd
+	cgroup cgroup
+	done   chan struct{}
+	lock   *os.File
+	env    []string
 }
 
 // slotDir holds one lock file per slot, and the slots' state folders.
@@ -83,37 +88,21 @@ func Start(ctx context.Context, o Options) (_ *Daemon, err error) {
 		}
 	}()
 	d.State = filepath.Join(slotDir, strconv.Itoa(d.Slot))
+	d.cgroup = cgroupOf(d.Slot)
 	d.Socket = filepath.Join(d.State, "containerd.sock")
+	d.Dir = filepath.Join(os.TempDir(), "ww-cribed-"+strconv.Itoa(d.Slot))
 	// What a daemon of this slot left, had its test process died.
 	if err := cleanSlot(d.Slot, d.State, d.Socket); err != nil {
 		return nil, err
 	}
-	if d.Dir, err = os.MkdirTemp("", "ww-cribed-"); err != nil {
+	if err := errors.Join(unmountBeneath(d.Dir), os.RemoveAll(d.Dir)); err != nil {
 		return nil, err
 	}
-	p := paths{root: filepath.Join(d.Dir, "root"), state: d.State, sock: d.Socket,
-		cniConf: filepath.Join(d.Dir, "cni"), opt: filepath.Join(d.Dir, "opt")}
-	for _, dir := range []string{p.root, p.state, p.cniConf, p.opt, filepath.Join(d.Dir, "logs")} {
-		if err := os.MkdirAll(dir, 0o711); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.WriteFile(filepath.Join(p.cniConf, "10-ww.conflist"),
-		[]byte(cniConfig(d.Slot, filepath.Join(d.Dir, "ipam"))), 0o644); err != nil {
+	if err := os.Mkdir(d.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	handlers := o.Handlers
-	if o.Floor != "" {
-		handlers = append([]Handler{{Name: "floor", BinaryName: o.Floor}}, handlers...)
-	}
-	d.Config = filepath.Join(d.Dir, "config.toml")
-	if err := os.WriteFile(d.Config, []byte(o.Flavor.baseConfig(p, Image, handlers)), 0o644); err != nil {
+	if err := d.writeConfig(o); err != nil {
 		return nil, err
-	}
-	if o.Install != nil {
-		if err := o.Install(d); err != nil {
-			return nil, fmt.Errorf("install into %s: %w", d.Config, err)
-		}
 	}
 	// The 2.x daemon must find its own shim before Debian's.
 	d.env = append([]string{"PATH=" + filepath.Dir(o.Flavor.Shim) + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, o.Env...)
@@ -127,7 +116,45 @@ func Start(ctx context.Context, o Options) (_ *Daemon, err error) {
 	if err := d.importImage(archive); err != nil {
 		return nil, err
 	}
+	// As the kubelet asks before it creates a container.
+	st, err := d.Images.ImageStatus(ctx, &cri.ImageStatusRequest{Image: &cri.ImageSpec{Image: Image}})
+	if err != nil {
+		return nil, fmt.Errorf("image status of %s: %w", Image, err)
+	}
+	if st.Image == nil {
+		return nil, fmt.Errorf("the CRI does not see %s after ctr images import", Image)
+	}
 	return d, nil
+}
+
+// writeConfig makes the daemon's folders and writes its CNI network and
+// its configuration, which o.Install then edits.
+func (d *Daemon) writeConfig(o Options) error {
+	p := paths{root: filepath.Join(d.Dir, "root"), state: d.State, sock: d.Socket,
+		cniConf: filepath.Join(d.Dir, "cni"), opt: filepath.Join(d.Dir, "opt")}
+	for _, dir := range []string{p.root, p.state, p.cniConf, p.opt, filepath.Join(d.Dir, "logs")} {
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(p.cniConf, "10-ww.conflist"),
+		[]byte(cniConfig(d.Slot, filepath.Join(d.Dir, "ipam"))), 0o644); err != nil {
+		return err
+	}
+	handlers := o.Handlers
+	if o.Floor != "" {
+		handlers = append([]Handler{{Name: "floor", BinaryName: o.Floor}}, handlers...)
+	}
+	d.Config = filepath.Join(d.Dir, "config.toml")
+	if err := os.WriteFile(d.Config, []byte(o.Flavor.baseConfig(p, Image, handlers)), 0o644); err != nil {
+		return err
+	}
+	if o.Install != nil {
+		if err := o.Install(d); err != nil {
+			return fmt.Errorf("install into %s: %w", d.Config, err)
+		}
+	}
+	return nil
 }
 
 func (d *Daemon) start(ctx context.Context, log *os.File) error {
@@ -155,6 +182,10 @@ func (d *Daemon) start(ctx context.Context, log *os.File) error {
 	}()
 	if err := <-started; err != nil {
 		return err
+	}
+	// Without the cgroup, only CPU fails.
+	if err := d.cgroup.enter(d.cmd.Process.Pid); err != nil {
+		d.cgroup.err = fmt.Errorf("cgroup %s: %w", d.cgroup.dir, err)
 	}
 	conn, err := grpc.NewClient("unix://"+d.Socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -266,15 +297,37 @@ func takeSlot() (int, *os.File, error) {
 
 // cleanSlot removes what a daemon of the slot left: the processes that
 // name its socket (the daemon, shims), mounts beneath its state, its
-// state folder and its bridge.
+// state folder, its cgroup and its bridge.
 func cleanSlot(slot int, state, socket string) error {
 	killNaming(socket)
 	var errs []error
-	errs = append(errs, unmountBeneath(state), os.RemoveAll(state))
+	// What killed shims and CNI plugins leave outside the state folder.
+	tasks, _ := os.ReadDir(filepath.Join(state, "io.containerd.runtime.v2.task", "k8s.io"))
+	for _, t := range tasks {
+		errs = append(errs, removeOutside(socket, t.Name()))
+	}
+	errs = append(errs, unmountBeneath(state), os.RemoveAll(state), cgroupOf(slot).remove())
 	if _, err := os.Stat("/sys/class/net/" + BridgeName(slot)); err == nil {
 		if out, err := exec.Command("ip", "link", "del", BridgeName(slot)).CombinedOutput(); err != nil {
 			errs = append(errs, fmt.Errorf("ip link del %s: %v: %s", BridgeName(slot), err, strings.TrimSpace(string(out))))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// removeOutside removes what a shim or a CNI plugin killed before its
+// end left of container id outside the daemon's folders: the shim's
+// socket, /run/containerd/s/HASH of (socket, namespace, id), as both
+// containerd versions name it, and the CNI result cache.
+func removeOutside(socket, id string) error {
+	sum := sha256.Sum256([]byte(filepath.Join(socket, "k8s.io", id)))
+	err := os.Remove(filepath.Join("/run/containerd/s", hex.EncodeToString(sum[:])))
+	if errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	cached, _ := filepath.Glob(filepath.Join("/var/lib/cni/results", "*-"+id+"-*"))
+	for _, f := range cached {
+		err = errors.Join(err, os.Remove(f))
+	}
+	return err
 }

@@ -118,19 +118,15 @@ func startDaemon(t testing.TB, f cribed.Flavor) *cribed.Daemon {
 // allKeys matches every annotation key (path.Match's * stops at '/').
 var allKeys = []string{"*", "*/*"}
 
-// installWW adds the ww handler with `ww install containerd`, or, where
-// this ww has no installer yet, by hand in the shape it writes.
+// installWW adds the ww handler with `ww install containerd`, into a
+// drop-in of the daemon's own.
 func installWW(d *cribed.Daemon) error {
-	if exec.Command(bins.WW, "install", "--help").Run() == nil {
-		out, err := exec.Command(bins.WW, "install", "containerd", "--config", d.Config,
-			"--drop-in", filepath.Join(d.Dir, "ww.toml"), "--runtime-path", bins.WWRuntime).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("ww install: %v: %s", err, out)
-		}
-		return nil
+	out, err := exec.Command(bins.WW, "install", "containerd", "--config", d.Config,
+		"--drop-in", filepath.Join(d.Dir, "ww.toml"), "--runtime-path", bins.WWRuntime).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ww install: %v: %s", err, out)
 	}
-	return d.AddHandler(cribed.Handler{Name: "ww", BinaryName: bins.WWRuntime,
-		PodAnnotations: cribed.WWAnnotations, ContainerAnnotations: cribed.WWAnnotations})
+	return nil
 }
 
 func tail(b []byte, n int) []byte {

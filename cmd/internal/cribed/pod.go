@@ -27,13 +27,13 @@ type PodSpec struct {
 // ContainerSpec is a container of a pod, running the probe.
 type ContainerSpec struct {
 	Name string
+	// Attempt counts the kubelet's restarts of the container.
+	Attempt uint32
 	// Args are the probe's arguments ("fds", "serve NAME", "pause"…);
 	// nil runs the image's entrypoint.
 	Args        []string
 	Annotations map[string]string
 	Labels      map[string]string
-	// Attempt is the restart count the kubelet gives a container.
-	Attempt uint32
 }
 
 // Pod is a running pod sandbox.
@@ -73,7 +73,7 @@ func (p *Pod) Create(ctx context.Context, s ContainerSpec) (string, error) {
 	c := &cri.ContainerConfig{
 		Metadata:    &cri.ContainerMetadata{Name: s.Name, Attempt: s.Attempt},
 		Image:       &cri.ImageSpec{Image: Image},
-		LogPath:     s.Name + ".log",
+		LogPath:     logName(s.Name, s.Attempt),
 		Annotations: s.Annotations,
 		Labels:      s.Labels,
 		// The kubelet gives the container the pod's namespace options.
@@ -109,6 +109,23 @@ func (p *Pod) StartContainer(ctx context.Context, id string) error {
 	return nil
 }
 
+// StopContainer stops a container, killing it after timeout seconds.
+func (p *Pod) StopContainer(ctx context.Context, id string, timeout int64) error {
+	if _, err := p.d.Runtime.StopContainer(ctx, &cri.StopContainerRequest{ContainerId: id, Timeout: timeout}); err != nil {
+		return fmt.Errorf("stop container %.12s: %w", id, err)
+	}
+	return nil
+}
+
+// RemoveContainer removes a container, as the kubelet does before it
+// starts the next attempt.
+func (p *Pod) RemoveContainer(ctx context.Context, id string) error {
+	if _, err := p.d.Runtime.RemoveContainer(ctx, &cri.RemoveContainerRequest{ContainerId: id}); err != nil {
+		return fmt.Errorf("remove container %.12s: %w", id, err)
+	}
+	return nil
+}
+
 // Remove stops and removes the pod and its containers.
 func (p *Pod) Remove(ctx context.Context) error {
 	_, err := p.d.Runtime.StopPodSandbox(ctx, &cri.StopPodSandboxRequest{PodSandboxId: p.ID})
@@ -139,10 +156,25 @@ func (p *Pod) Wait(ctx context.Context, id string) (*cri.ContainerStatus, error)
 	}
 }
 
-// Log returns the complete lines a container wrote to stdout and
-// stderr, in the CRI log format's order, once at least one is there.
+// logName is a container's log file in the pod's log folder: NAME.log
+// for the first attempt, NAME.N.log for attempt N.
+func logName(name string, attempt uint32) string {
+	if attempt == 0 {
+		return name + ".log"
+	}
+	return fmt.Sprintf("%s.%d.log", name, attempt)
+}
+
+// Log returns the complete lines the first attempt of a container wrote
+// to stdout and stderr, in the CRI log format's order, once at least one
+// is there.
 func (p *Pod) Log(ctx context.Context, name string) ([]string, error) {
-	path := filepath.Join(p.Config.LogDirectory, name+".log")
+	return p.AttemptLog(ctx, name, 0)
+}
+
+// AttemptLog is Log of a given attempt of the container.
+func (p *Pod) AttemptLog(ctx context.Context, name string, attempt uint32) ([]string, error) {
+	path := filepath.Join(p.Config.LogDirectory, logName(name, attempt))
 	for {
 		b, err := os.ReadFile(path)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -2,11 +2,8 @@ package cribed
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
-
-	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ww-dev/ww/cmd/internal/podclient"
 )
@@ -16,11 +13,11 @@ import (
 // grace), RemoveContainer, CreateContainer of s (whose Attempt the caller
 // counts up), StartContainer. It returns the new container's ID.
 func (p *Pod) Restart(ctx context.Context, id string, s ContainerSpec, grace time.Duration) (string, error) {
-	if _, err := p.d.Runtime.StopContainer(ctx, &cri.StopContainerRequest{ContainerId: id, Timeout: int64(grace / time.Second)}); err != nil {
-		return "", fmt.Errorf("stop container %.12s: %w", id, err)
+	if err := p.StopContainer(ctx, id, int64(grace/time.Second)); err != nil {
+		return "", err
 	}
-	if _, err := p.d.Runtime.RemoveContainer(ctx, &cri.RemoveContainerRequest{ContainerId: id}); err != nil {
-		return "", fmt.Errorf("remove container %.12s: %w", id, err)
+	if err := p.RemoveContainer(ctx, id); err != nil {
+		return "", err
 	}
 	return p.Start(ctx, s)
 }

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
-
 	"github.com/ww-dev/ww/cmd/internal/cribed"
 	"github.com/ww-dev/ww/cmd/internal/podclient"
 )
@@ -173,7 +171,7 @@ func testSharedListener(ctx context.Context, t *testing.T, d *cribed.Daemon) {
 		t.Fatal(err)
 	}
 	// With a stopped, b answers: both accepted on the one socket.
-	if _, err := d.Runtime.StopContainer(ctx, stopRequest(a)); err != nil {
+	if err := p.StopContainer(ctx, a, 10); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.WaitAnswerAfter(ctx, first.Start); err != nil {
@@ -238,9 +236,4 @@ func socketHolders(inode string) []string {
 		}
 	}
 	return out
-}
-
-// stopRequest stops container id as the kubelet does, with 10 s of grace.
-func stopRequest(id string) *cri.StopContainerRequest {
-	return &cri.StopContainerRequest{ContainerId: id, Timeout: 10}
 }
