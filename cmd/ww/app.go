@@ -75,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runtimeMain(args[2:], stderr)
 	case "policy":
 		return policyCommand(args[2:], stdout)
+	case "hook":
+		return hookCommand(args[2:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -92,6 +94,7 @@ Usage:
   ww run --bundle DIR [--id ID] [--runtime NAME|PATH] [--with-fd NAME=SOURCE]... [--systemd] [-- ARG...]
   ww runtime [RUNC GLOBAL FLAGS] COMMAND [ARGS...]
   ww policy check [FILE] | ww policy test --namespace NS [--policy FILE] KEY=SOURCE...
+  ww hook createRuntime|prestart|poststop   (an OCI hook: the state on stdin)
 
 Commands:
   run       run a program, or an OCI bundle's container, with named fds
@@ -99,6 +102,8 @@ Commands:
             add the fds the bundle's fd.ww.dev/<name> annotations ask for
             (also as ww-runtime; the lower runtime is $` + lowerRuntimeEnv + `,
             the first line of ` + lowerRuntimeFile + `, or runc)
+  hook      as an OCI hook: at createRuntime, fail a container whose fds did not
+            come through ww runtime; at poststop, remove what ww made for it
 
 See ww run --help, and README.md for the SOURCE forms and the contract.
 `

@@ -38,7 +38,7 @@ func runtimeMain(args []string, stderr io.Writer) error {
 	case err != nil:
 	case perr != nil || !a.Creates():
 		// The lower runtime is the judge of what it does not run.
-		err = passThrough(lower, args)
+		err = passOn(lower, a, args)
 	default:
 		err = create(lower, a)
 	}
@@ -165,11 +165,19 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	if err != nil {
 		return err
 	}
+	rec, err := beginRecord(lower, a, m)
+	if err != nil {
+		return err
+	}
 	if err := openFDs(m, c); err != nil {
+		rec.end(false, a)
 		return err
 	}
 	kept := false
-	defer func() { closeFDs(m, kept) }()
+	defer func() { closeFDs(m, kept); rec.end(kept, a) }()
+	if err := rec.opened(m); err != nil {
+		return err
+	}
 	mods, err := configEdits(m, c, caller)
 	if err != nil {
 		return err
