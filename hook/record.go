@@ -27,6 +27,9 @@ type Record struct {
 	// Begun is when the record was begun, in nanoseconds since the epoch:
 	// a file at an intended path that is older is not ww's.
 	Begun int64 `json:"begun"`
+	// Created says that the container was created, or may have run: the
+	// files made by create= then hold what it wrote, and stay.
+	Created bool `json:"created,omitempty"`
 	// FDs are the fds handed over, empty until opened.
 	FDs []FD `json:"fds,omitempty"`
 	// Files are the files that opening may make (Ino zero: intended) or

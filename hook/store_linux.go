@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -92,9 +93,12 @@ func (s *Store) Has(id, root string) bool {
 }
 
 // Write writes r, replacing its earlier version atomically: a reader
-// sees the old record or the new one. It is not synced: the records live
-// on /run, which does not outlive a crash of the machine, and neither
-// does any container.
+// sees the old record or the new one. The file is written unnamed
+// (O_TMPFILE) and linked in once complete: the first version of a record
+// straight under its name, so that a write killed midway leaves nothing;
+// a later one under a temporary name, renamed over the old one. It is not
+// synced: the records live on /run, which does not outlive a crash of the
+// machine, and neither does any container.
 func (s *Store) Write(r *Record) error {
 	name, err := Name(r.ID, r.Root)
 	if err != nil {
@@ -104,29 +108,50 @@ func (s *Store) Write(r *Record) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(s.dir, tempName(name))
-	fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return &fs.PathError{Op: "write record", Path: tmp, Err: err}
-	}
-	err = writeAll(fd, data)
-	if err == nil {
-		err = unix.Fchmod(fd, 0o600) // whatever the umask
-	}
-	unix.Close(fd)
-	if err == nil {
-		err = unix.Rename(tmp, filepath.Join(s.dir, name))
-	}
-	if err != nil {
-		unix.Unlink(tmp)
-		return &fs.PathError{Op: "write record", Path: filepath.Join(s.dir, name), Err: err}
+	path := filepath.Join(s.dir, name)
+	if err := s.write(name, data); err != nil {
+		return &fs.PathError{Op: "write record", Path: path, Err: err}
 	}
 	return nil
 }
 
-// tempName is where a record is written before it is renamed into place:
-// one name per record, so that a write killed midway leaves one file that
-// the next write or the removal of the record takes away.
+func (s *Store) write(name string, data []byte) error {
+	fd, err := unix.Open(s.dir, unix.O_WRONLY|unix.O_TMPFILE|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := writeAll(fd, data); err != nil {
+		return err
+	}
+	if err := unix.Fchmod(fd, 0o600); err != nil { // whatever the umask
+		return err
+	}
+	err = linkFD(fd, filepath.Join(s.dir, name))
+	if !errors.Is(err, unix.EEXIST) {
+		return err
+	}
+	tmp := filepath.Join(s.dir, tempName(name))
+	unix.Unlink(tmp)
+	if err := linkFD(fd, tmp); err != nil {
+		return err
+	}
+	if err := unix.Rename(tmp, filepath.Join(s.dir, name)); err != nil {
+		unix.Unlink(tmp)
+		return err
+	}
+	return nil
+}
+
+// linkFD gives the unnamed file fd the name path.
+func linkFD(fd int, path string) error {
+	return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+}
+
+// tempName is where a new version of a record is linked before it is
+// renamed into place: one name per record, so that a write killed in that
+// moment leaves one file, which the next write or the removal of the
+// record takes away.
 func tempName(name string) string { return "." + name + ".tmp" }
 
 func writeAll(fd int, b []byte) error {

@@ -175,7 +175,7 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	}
 	kept := false
 	defer func() { closeFDs(m, kept); rec.end(kept, a) }()
-	if err := rec.opened(m); err != nil {
+	if err := rec.opened(m, a); err != nil {
 		return err
 	}
 	mods, err := configEdits(m, c, caller)

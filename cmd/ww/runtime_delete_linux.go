@@ -34,15 +34,14 @@ func passOn(lower string, a *runcargs.Args, args []string) error {
 	if err != nil {
 		return &exitError{code: exitCannotExec, err: fmt.Errorf("exec %q: %w", lower, err)}
 	}
-	// A delete that worked removed a container that was created: the
-	// files made by create= hold what it wrote. One that did not work may
-	// be of a container that never was (its create was killed).
+	// runc's delete --force of a container that does not exist works
+	// too: only a delete that did not work asks whether it is gone.
 	gone := code == 0
 	if !gone {
 		gone, _ = containerGone(lower, a.Root, id)
 	}
 	if gone {
-		store.Clean(rec, code == 0) // best effort: the delete's status counts
+		store.Clean(rec, rec.Created) // best effort: the delete's status counts
 	}
 	if code != 0 {
 		return &exitError{code: code}

@@ -83,15 +83,19 @@ func cleanStale(store *hook.Store, lower, root, id string) error {
 	if !gone {
 		return fmt.Errorf("container %q exists (%s state %s): ww runtime keeps the record of its fds until it is deleted", id, lower, id)
 	}
-	return store.Clean(old, false)
+	return store.Clean(old, old.Created)
 }
 
 // opened completes the record with what each fd is and the files that
-// opening made.
-func (c *containerRecord) opened(m *fdmgr.FDManager) error {
+// opening made. A run's container may run before ww knows that it was
+// created: its record says created from here, so that what it writes is
+// never removed (a run killed before the container is made leaves an
+// empty create= file, not a lost one).
+func (c *containerRecord) opened(m *fdmgr.FDManager, a *runcargs.Args) error {
 	if c.rec == nil {
 		return nil
 	}
+	c.rec.Created = a.Command == runcargs.Run
 	c.rec.FDs = c.rec.FDs[:0]
 	c.rec.Files = c.rec.Files[:0]
 	for _, fd := range m.FDs() {
@@ -108,9 +112,10 @@ func (c *containerRecord) opened(m *fdmgr.FDManager) error {
 }
 
 // end settles the record once the lower runtime is done: a create that
-// failed (its files already removed) leaves no record; a foreground run
-// whose container is gone leaves neither record nor socket files, but
-// keeps the files made by create=, which hold what the container wrote.
+// failed (its files already removed) leaves no record; one that worked
+// notes that the container was created; a foreground run whose container
+// is gone leaves neither record nor socket files, but keeps the files
+// made by create=, which hold what the container wrote.
 func (c *containerRecord) end(kept bool, a *runcargs.Args) {
 	switch {
 	case c.rec == nil:
@@ -118,5 +123,8 @@ func (c *containerRecord) end(kept bool, a *runcargs.Args) {
 		c.store.Remove(c.rec)
 	case a.Command == runcargs.Run && !a.Detach && !a.Keep:
 		c.store.Clean(c.rec, true)
+	case !c.rec.Created:
+		c.rec.Created = true
+		c.store.Write(c.rec) // without it, a delete removes create= files the container never wrote to
 	}
 }
