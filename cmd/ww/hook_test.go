@@ -14,9 +14,9 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// wwHooks are ww hook's createRuntime and poststop hooks as a config
+// testHooks are ww hook's createRuntime and poststop hooks as a config
 // carries them, with the tests' records folder.
-func wwHooks() *specs.Hooks {
+func testHooks() *specs.Hooks {
 	h := func(stage string) []specs.Hook {
 		timeout := 10
 		return []specs.Hook{{Path: wwBin, Args: []string{"ww", "hook", stage}, Env: []string{"WW_STATE_DIR=" + stateDir}, Timeout: &timeout}}
@@ -30,7 +30,7 @@ func hooked(t *testing.T, args []string, annotations map[string]string, before .
 	t.Helper()
 	return makeBundle(t, args, func(s *specs.Spec) {
 		s.Annotations = annotations
-		s.Hooks = wwHooks()
+		s.Hooks = testHooks()
 		s.Hooks.CreateRuntime = append(before, s.Hooks.CreateRuntime...)
 	})
 }

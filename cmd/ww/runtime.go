@@ -123,6 +123,7 @@ func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 			return err
 		}
 		netns = g.listenNetNS()
+		c.hooks = g.p.Hooks()
 	}
 	m, err := planFDs(grants, caller)
 	if err != nil {
@@ -165,24 +166,17 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	if err != nil {
 		return err
 	}
-	rec, err := beginRecord(lower, a, m)
+	rec, err := openRecorded(lower, a, m, c)
 	if err != nil {
-		return err
-	}
-	if err := openFDs(m, c); err != nil {
-		rec.end(false, a)
 		return err
 	}
 	kept := false
 	defer func() { closeFDs(m, kept); rec.end(kept, a) }()
-	if err := rec.opened(m, a); err != nil {
-		return err
-	}
 	mods, err := configEdits(m, c, caller)
 	if err != nil {
 		return err
 	}
-	if err := spec.Apply(cfg.Spec, mods...); err != nil {
+	if err := spec.Apply(cfg.Spec, append(mods, hookEdits(c)...)...); err != nil {
 		return err
 	}
 	if sig := sigs.held(); sig != 0 {

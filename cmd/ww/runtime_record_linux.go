@@ -22,6 +22,26 @@ type containerRecord struct {
 	rec   *hook.Record
 }
 
+// openRecorded opens the fds of m as openFDs does, between the two
+// writes of the container's record: what opening makes is always on
+// record. An error leaves nothing open, made or recorded.
+func openRecorded(lower string, a *runcargs.Args, m *fdmgr.FDManager, c *createRequest) (*containerRecord, error) {
+	rec, err := beginRecord(lower, a, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := openFDs(m, c); err != nil {
+		rec.end(false, a)
+		return nil, err
+	}
+	if err := rec.opened(m, a); err != nil {
+		closeFDs(m, false)
+		rec.end(false, a)
+		return nil, err
+	}
+	return rec, nil
+}
+
 // beginRecord writes the record of a's container, naming the files that
 // opening m may make, so that what a create killed outright made is found
 // again. A record left by an earlier container of the same ID and root
