@@ -38,10 +38,14 @@ func report(w io.Writer, p plan, lim syscall.Rlimit, notes []string, jobs []*job
 }
 
 func printCases(w io.Writer, jobs []*job, sums []summary) {
-	fmt.Fprintf(w, "%-16s %6s %10s %10s %10s   %s\n", "case", "runs", "median", "p10", "p90", "round medians")
+	width := 16 // the cases' names line up, however long
+	for _, j := range jobs {
+		width = max(width, len(j.name))
+	}
+	fmt.Fprintf(w, "%-*s %6s %10s %10s %10s   %s\n", width, "case", "runs", "median", "p10", "p90", "round medians")
 	for i, j := range jobs {
 		s := sums[i]
-		fmt.Fprintf(w, "%-16s %6d %10s %10s %10s   %s – %s\n", j.name, s.n,
+		fmt.Fprintf(w, "%-*s %6d %10s %10s %10s   %s – %s\n", width, j.name, s.n,
 			micros(s.median), micros(s.p10), micros(s.p90), micros(s.roundMin), micros(s.roundMax))
 	}
 	fmt.Fprintln(w)
@@ -53,7 +57,7 @@ func printCases(w io.Writer, jobs []*job, sums []summary) {
 				fds = "  (given 1 fd, at 3)"
 			}
 		}
-		fmt.Fprintf(w, "  %-16s %s%s\n", j.name, commandLine(j.argv), fds)
+		fmt.Fprintf(w, "  %-*s %s%s\n", width, j.name, commandLine(j.argv), fds)
 	}
 	fmt.Fprintln(w)
 }
