@@ -143,9 +143,14 @@ func (s *Store) write(name string, data []byte) error {
 	return nil
 }
 
-// linkFD gives the unnamed file fd the name path.
+// linkFD gives the unnamed file fd the name path: by the fd itself, which
+// takes CAP_DAC_READ_SEARCH (root has it), else through /proc.
 func linkFD(fd int, path string) error {
-	return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+	err := unix.Linkat(fd, "", unix.AT_FDCWD, path, unix.AT_EMPTY_PATH)
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EPERM) {
+		err = unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+	}
+	return err
 }
 
 // tempName is where a new version of a record is linked before it is
@@ -249,7 +254,7 @@ func (s *Store) names(id string) ([]string, error) {
 	}
 	defer unix.Close(fd)
 	var names []string
-	buf := make([]byte, 16<<10)
+	buf := make([]byte, 4<<10)
 	for {
 		n, err := unix.ReadDirent(fd, buf)
 		if errors.Is(err, unix.EINTR) {

@@ -74,10 +74,14 @@ func hookCommand(args []string) error {
 // readHookState reads and checks the state on stdin, at most maxState
 // bytes, with plain reads: the hook starts often and must start fast.
 func readHookState() (*hookState, error) {
-	var data []byte
-	buf := make([]byte, 64<<10)
+	// A state is a few KiB: a small first buffer spares the hook the
+	// page faults of a large one.
+	data := make([]byte, 0, 4<<10)
 	for {
-		n, err := unix.Read(0, buf)
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := unix.Read(0, data[len(data):min(cap(data), maxState+1)])
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
@@ -87,10 +91,9 @@ func readHookState() (*hookState, error) {
 		if n == 0 {
 			break
 		}
-		if len(data)+n > maxState {
+		if data = data[:len(data)+n]; len(data) > maxState {
 			return nil, fmt.Errorf("state on stdin: more than %d bytes", maxState)
 		}
-		data = append(data, buf[:n]...)
 	}
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, errors.New("state on stdin: empty; the runtime passes the container's state")

@@ -58,12 +58,17 @@ func beginRecord(lower string, a *runcargs.Args, m *fdmgr.FDManager) (*container
 	if err := cleanStale(store, lower, a.Root, a.ID); err != nil {
 		return nil, err
 	}
-	rec, err := hook.Begin(a.ID, a.Root, lower, a.Bundle, intendedFiles(m))
+	intended := intendedFiles(m)
+	rec, err := hook.Begin(a.ID, a.Root, lower, a.Bundle, intended)
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Write(rec); err != nil {
-		return nil, err
+	// Without files that opening makes, a create killed now leaves
+	// nothing to find: the record is written once, after opening.
+	if len(intended) > 0 {
+		if err := store.Write(rec); err != nil {
+			return nil, err
+		}
 	}
 	return &containerRecord{store: store, rec: rec}, nil
 }
