@@ -94,15 +94,29 @@ func TestHookDelivered(t *testing.T) {
 
 // TestHookPlainRunc: the same kind of bundle through plain runc fails
 // its creation with the hook's one line, naming the container, the names
-// and the likely cause.
+// and the likely cause; at createRuntime, and at prestart, its deprecated
+// twin.
 func TestHookPlainRunc(t *testing.T) {
+	for _, stage := range []string{stageCreateRuntime, stagePrestart} {
+		t.Run(stage, func(t *testing.T) { testHookPlainRunc(t, stage) })
+	}
+}
+
+func testHookPlainRunc(t *testing.T, stage string) {
 	requireRunc(t)
 	dir := t.TempDir()
-	bundle := hooked(t, []string{"fds"}, map[string]string{
-		"fd.ww.dev/s":    "listen:unix:" + filepath.Join(dir, "s.sock"),
-		"fd.ww.dev/host": "file:/etc/hostname",
+	bundle := makeBundle(t, []string{"fds"}, func(s *specs.Spec) {
+		s.Annotations = map[string]string{
+			"fd.ww.dev/s":    "listen:unix:" + filepath.Join(dir, "s.sock"),
+			"fd.ww.dev/host": "file:/etc/hostname",
+		}
+		s.Hooks = testHooks()
+		if stage == stagePrestart {
+			s.Hooks.Prestart, s.Hooks.CreateRuntime = s.Hooks.CreateRuntime, nil
+			s.Hooks.Prestart[0].Args[2] = stagePrestart
+		}
 	})
-	id := testID("ww-hook-plain")
+	id := testID("ww-hook-plain-" + strings.ToLower(stage))
 	root := filepath.Join(dir, "root")
 	out, err := exec.Command("runc", "--root", root, "create", "--bundle", bundle, id).CombinedOutput()
 	t.Cleanup(func() { exec.Command("runc", "--root", root, "delete", "--force", id).Run() })
@@ -111,7 +125,7 @@ func TestHookPlainRunc(t *testing.T) {
 	}
 	// runc quotes the hook's stderr in its own message.
 	for _, want := range []string{
-		`stderr: ww: ww hook createRuntime: container \"` + id + `\": fds host, s were not delivered: ` +
+		`stderr: ww: ww hook ` + stage + `: container \"` + id + `\": fds host, s were not delivered: ` +
 			`ww runtime has no record of this container: it was not started through ww-runtime: check its RuntimeClass (or the engine's runtime)\n"`,
 	} {
 		if !strings.Contains(string(out), want) {
