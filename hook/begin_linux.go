@@ -12,7 +12,7 @@ import (
 // it: intended are the files that opening may make (Path and Socket set).
 // Each notes what is at its path now, so that a cleanup never takes that
 // for ww's.
-func Begin(id, root, lower, bundle string, intended []File) (*Record, error) {
+func Begin(id, root, bundle string, intended []File) (*Record, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func Begin(id, root, lower, bundle string, intended []File) (*Record, error) {
 	if err := unix.ClockGettime(unix.CLOCK_REALTIME_COARSE, &now); err != nil {
 		return nil, fmt.Errorf("clock: %w", err)
 	}
-	r := &Record{ID: id, Root: root, Lower: lower, Bundle: abs, BundleDev: uint64(st.Dev), BundleIno: st.Ino, Begun: now.Nano()}
+	r := &Record{ID: id, Root: root, Bundle: abs, BundleDev: uint64(st.Dev), BundleIno: st.Ino, Begun: now.Nano()}
 	r.Files = make([]File, len(intended))
 	for i, f := range intended {
 		f.Dev, f.Ino = 0, 0

@@ -25,7 +25,7 @@ func BenchmarkCreatePath(b *testing.B) {
 		if s.Has("c", "/run/runc") {
 			b.Fatal("record left")
 		}
-		r, err := Begin("c", "/run/runc", "/usr/bin/runc", bundle, intended)
+		r, err := Begin("c", "/run/runc", bundle, intended)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -36,7 +36,7 @@ func TestCleanMade(t *testing.T) {
 	s := newStore(t)
 	dir := t.TempDir()
 	made, replaced, kept := filepath.Join(dir, "made"), filepath.Join(dir, "replaced"), filepath.Join(dir, "kept")
-	r, err := Begin("c", "", "runc", dir, nil)
+	r, err := Begin("c", "", dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestCleanIntended(t *testing.T) {
 	dir := t.TempDir()
 	before, after, claimed, wrongKind := filepath.Join(dir, "before"), filepath.Join(dir, "after"), filepath.Join(dir, "claimed"), filepath.Join(dir, "kind")
 	write(t, before)
-	r, err := Begin("c", "", "runc", dir, []File{{Path: before}, {Path: after}, {Path: claimed}, {Path: wrongKind, Socket: true}})
+	r, err := Begin("c", "", dir, []File{{Path: before}, {Path: after}, {Path: claimed}, {Path: wrongKind, Socket: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestCleanIntended(t *testing.T) {
 	for _, p := range []string{after, claimed, wrongKind} {
 		write(t, p)
 	}
-	other, err := Begin("d", "", "runc", dir, nil)
+	other, err := Begin("d", "", dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,11 +13,9 @@ import (
 // Record is what ww runtime keeps about one container it handed fds to.
 type Record struct {
 	// ID is the container ID, Root the lower runtime's --root as given
-	// (made absolute; "" for its default) and Lower the lower runtime's
-	// path, with which a cleanup asks whether the container exists.
-	ID    string `json:"id"`
-	Root  string `json:"root"`
-	Lower string `json:"lower"`
+	// (made absolute; "" for its default).
+	ID   string `json:"id"`
+	Root string `json:"root"`
 	// Bundle is the bundle's absolute path, and BundleDev, BundleIno its
 	// folder's identity: the runtime may give the bundle in the state by
 	// another path (symbolic links resolved).

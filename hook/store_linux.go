@@ -83,13 +83,17 @@ func mkdirAll(dir string) error {
 func (s *Store) Dir() string { return s.dir }
 
 // Has reports whether the record of id under root exists: one stat.
-func (s *Store) Has(id, root string) bool {
+func (s *Store) Has(id, root string) bool { return Exists(s.dir, id, root) }
+
+// Exists reports whether the folder dir holds a record of id under root:
+// one stat, for callers that only open the store when it does.
+func Exists(dir, id, root string) bool {
 	name, err := Name(id, root)
 	if err != nil {
 		return false
 	}
 	var st unix.Stat_t
-	return unix.Lstat(filepath.Join(s.dir, name), &st) == nil
+	return unix.Lstat(filepath.Join(dir, name), &st) == nil
 }
 
 // Write writes r, replacing its earlier version atomically: a reader

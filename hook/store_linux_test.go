@@ -24,7 +24,7 @@ func newStore(t *testing.T) *Store {
 func TestWriteRead(t *testing.T) {
 	s := newStore(t)
 	bundle := t.TempDir()
-	r, err := Begin("c1", "/run/r", "/usr/bin/runc", bundle, nil)
+	r, err := Begin("c1", "/run/r", bundle, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

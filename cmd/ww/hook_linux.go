@@ -47,7 +47,7 @@ func hookCommand(args []string) error {
 	switch stage {
 	case stageCreateRuntime, stagePrestart, stagePoststop:
 	default:
-		return usageErrf("ww hook: stage %q: want %s, %s or %s", clipArg(stage), stageCreateRuntime, stagePrestart, stagePoststop)
+		return usageErrf("ww hook: stage %q: want %s, %s or %s", quoteValue(stage), stageCreateRuntime, stagePrestart, stagePoststop)
 	}
 	st, err := readHookState()
 	if err != nil {
@@ -106,7 +106,7 @@ func readHookState() (*hookState, error) {
 	case st.ID == "":
 		return nil, errors.New("state on stdin: no container id")
 	case !filepath.IsAbs(st.Bundle):
-		return nil, fmt.Errorf("state on stdin: container %q: bundle %q is not an absolute path", clipArg(st.ID), clipArg(st.Bundle))
+		return nil, fmt.Errorf("state on stdin: container %q: bundle %q is not an absolute path", quoteValue(st.ID), quoteValue(st.Bundle))
 	}
 	return &st, nil
 }
@@ -199,6 +199,3 @@ func hookPoststop(st *hookState) error {
 	}
 	return errors.Join(errs...)
 }
-
-// clipArg cuts a long argument for a message.
-func clipArg(s string) string { return quoteValue(s) }

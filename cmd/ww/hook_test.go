@@ -112,8 +112,10 @@ func testHookPlainRunc(t *testing.T, stage string) {
 		}
 		s.Hooks = testHooks()
 		if stage == stagePrestart {
-			s.Hooks.Prestart, s.Hooks.CreateRuntime = s.Hooks.CreateRuntime, nil
-			s.Hooks.Prestart[0].Args[2] = stagePrestart
+			h := s.Hooks.CreateRuntime
+			h[0].Args[2] = stagePrestart
+			//lint:ignore SA1019 the deprecated stage is what this case runs
+			s.Hooks.Prestart, s.Hooks.CreateRuntime = h, nil
 		}
 	})
 	id := testID("ww-hook-plain-" + strings.ToLower(stage))

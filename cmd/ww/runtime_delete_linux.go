@@ -22,8 +22,12 @@ func passOn(lower string, a *runcargs.Args, args []string) error {
 	if id == "" {
 		return passThrough(lower, args)
 	}
-	store, err := hook.OpenStore(hook.DirFromEnv(os.Environ()), false)
-	if err != nil || !store.Has(id, a.Root) {
+	dir := hook.DirFromEnv(os.Environ())
+	if !hook.Exists(dir, id, a.Root) {
+		return passThrough(lower, args)
+	}
+	store, err := hook.OpenStore(dir, false)
+	if err != nil {
 		return passThrough(lower, args)
 	}
 	rec, err := store.Read(id, a.Root)

@@ -59,7 +59,7 @@ func beginRecord(lower string, a *runcargs.Args, m *fdmgr.FDManager) (*container
 		return nil, err
 	}
 	intended := intendedFiles(m)
-	rec, err := hook.Begin(a.ID, a.Root, lower, a.Bundle, intended)
+	rec, err := hook.Begin(a.ID, a.Root, a.Bundle, intended)
 	if err != nil {
 		return nil, err
 	}

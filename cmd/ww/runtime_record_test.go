@@ -44,7 +44,7 @@ func TestRuntimeStaleRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := hook.Begin(id, s.root, "runc", old, []hook.File{{Path: sock, Socket: true}, {Path: made}, {Path: pre}})
+	rec, err := hook.Begin(id, s.root, old, []hook.File{{Path: sock, Socket: true}, {Path: made}, {Path: pre}})
 	if err != nil {
 		t.Fatal(err)
 	}
