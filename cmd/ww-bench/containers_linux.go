@@ -257,6 +257,7 @@ func containerComparisons() []comparison {
 		{name: "100 resources / no policy", num: wwResources, den: wwNoPolicy, target: 1.02},
 		{name: "Go floor hooks / no hooks", num: nopHooked, den: wwRun},
 		{name: "ww hooks / Go floor hooks", num: wwHooked, den: nopHooked, target: 1.05},
+		{name: "ww hooks / Go floor hooks, CPU", num: wwHooked, den: nopHooked, target: 1.05, cpu: true},
 	}
 }
 
