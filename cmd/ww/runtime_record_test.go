@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,4 +92,68 @@ func TestRuntimeStaleRecord(t *testing.T) {
 	if store.Has(id, s.root) {
 		t.Error("record outlived ww runtime delete")
 	}
+}
+
+// TestRuntimeDelete: a delete of a container that ww keeps no record of
+// is one exec of the lower runtime (whose parent is then ww's caller, not
+// ww); with a record, ww waits for the lower runtime's delete, passes its
+// status on, and once the container is gone removes the socket file it
+// made and the record: after a delete that worked, and after one that
+// failed for a container the lower runtime does not know.
+func TestRuntimeDelete(t *testing.T) {
+	for _, status := range []int{0, 1} {
+		lower := newFakeLower(t, 0)
+		r := newRuntimeCall(t, lower)
+		id := testID("ww-delete-" + strconv.Itoa(status))
+		parentOf := func(l *fakeLower) string {
+			t.Helper()
+			m, _ := filepath.Glob(filepath.Join(l.dir, "call.*.parent"))
+			if len(m) != 1 {
+				t.Fatalf("%d calls recorded their parent, want 1", len(m))
+			}
+			b, _ := os.ReadFile(m[0])
+			return strings.TrimSpace(string(b))
+		}
+		r.env = append(r.env, `WW_FAKE_HOOK=readlink /proc/$PPID/exe > "$n.parent"`)
+		if _, code := r.run(t, "delete", "--force", id); code != 0 {
+			t.Fatalf("delete without a record: exit %d", code)
+		}
+		if p := parentOf(lower); p == wwBin {
+			t.Errorf("delete without a record: the lower runtime's parent is ww, want one exec")
+		}
+		sock := filepath.Join(t.TempDir(), "s.sock")
+		bundle := fakeBundle(t, map[string]string{"fd.ww.dev/s": "listen:unix:" + sock}, nil)
+		if _, code := r.run(t, "create", "--bundle", bundle, id); code != 0 {
+			t.Fatalf("create: exit %d: %s", code, r.logLine(t))
+		}
+		if _, err := os.Lstat(sock); err != nil || !hook.Exists(stateDir, id, "/run/ww-test-fake") {
+			t.Fatalf("after create: socket %v, record %v", err, hook.Exists(stateDir, id, "/run/ww-test-fake"))
+		}
+		failing := newFakeLower(t, status)
+		d := newRuntimeCall(t, failing)
+		d.env = append(withoutEnv(r.env, "WW_LOWER_RUNTIME="+lower.path), "WW_LOWER_RUNTIME="+failing.path)
+		if _, code := d.run(t, "delete", id); code != status {
+			t.Errorf("delete with a record: exit %d, want the lower runtime's %d", code, status)
+		}
+		if p := parentOf(failing); p != wwBin {
+			t.Errorf("delete with a record: the lower runtime's parent is %s, want ww", p)
+		}
+		if _, err := os.Lstat(sock); err == nil {
+			t.Errorf("lower status %d: socket file outlived the delete", status)
+		}
+		if hook.Exists(stateDir, id, "/run/ww-test-fake") {
+			t.Errorf("lower status %d: record outlived the delete", status)
+		}
+	}
+}
+
+// withoutEnv is env without the entry kv.
+func withoutEnv(env []string, kv string) []string {
+	var out []string
+	for _, e := range env {
+		if e != kv {
+			out = append(out, e)
+		}
+	}
+	return out
 }
