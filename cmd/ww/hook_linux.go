@@ -55,7 +55,7 @@ func hookCommand(args []string) error {
 	}
 	reqs, err := spec.ParseAnnotations(st.Annotations)
 	if err != nil {
-		return fmt.Errorf("ww hook %s: container %q: %w", stage, st.ID, err)
+		return fmt.Errorf("ww hook %s: container %q: %w", stage, quoteValue(st.ID), err)
 	}
 	if len(reqs.FDs) == 0 {
 		return nil // not a container of ww's
@@ -66,7 +66,7 @@ func hookCommand(args []string) error {
 		err = hookProve(st)
 	}
 	if err != nil {
-		return fmt.Errorf("ww hook %s: container %q: %w", stage, st.ID, err)
+		return fmt.Errorf("ww hook %s: container %q: %w", stage, quoteValue(st.ID), err)
 	}
 	return nil
 }
