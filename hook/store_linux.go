@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,21 +12,39 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DefaultDir is the folder of the records; DirEnv, in the environment of
-// ww runtime and of the hook (never the container's), overrides it.
+// DefaultDir is the folder of the records of a runtime that runs as root;
+// DirEnv, in the environment of ww runtime and of the hook (never the
+// container's), overrides it.
 const (
 	DefaultDir = "/run/ww/containers"
 	DirEnv     = "WW_STATE_DIR"
 )
 
-// DirFromEnv is the records' folder that env names.
+// DirFromEnv is the records' folder that env names: DirEnv, else
+// DefaultDir as root; for another user, as ww run --bundle keeps its
+// folders, $XDG_RUNTIME_DIR/ww/containers or /tmp/ww-UID/containers.
 func DirFromEnv(env []string) string {
+	if v := lookup(env, DirEnv); v != "" {
+		return v
+	}
+	uid := unix.Geteuid()
+	switch xdg := lookup(env, "XDG_RUNTIME_DIR"); {
+	case uid == 0:
+		return DefaultDir
+	case xdg != "":
+		return filepath.Join(xdg, "ww", "containers")
+	}
+	return filepath.Join(os.TempDir(), "ww-"+strconv.Itoa(uid), "containers")
+}
+
+// lookup is the last value of key in env, or "".
+func lookup(env []string, key string) string {
 	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], DirEnv+"="); ok && v != "" {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
 			return v
 		}
 	}
-	return DefaultDir
+	return ""
 }
 
 // Store is the folder of the records. Every call uses plain system

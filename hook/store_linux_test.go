@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -137,5 +138,23 @@ func TestName(t *testing.T) {
 	b, _ := Name("c", "/run/b")
 	if a == b || !isRecordName(a, "c") || isRecordName(a, "c@") || isRecordName("."+a+".tmp", "c") {
 		t.Errorf("names %q, %q", a, b)
+	}
+}
+
+// TestDirFromEnv: WW_STATE_DIR wins; otherwise root's folder is
+// DefaultDir and another user's is under XDG_RUNTIME_DIR or /tmp.
+func TestDirFromEnv(t *testing.T) {
+	if got := DirFromEnv([]string{"WW_STATE_DIR=/a", "WW_STATE_DIR=/b"}); got != "/b" {
+		t.Errorf("WW_STATE_DIR twice: %q, want the last", got)
+	}
+	want, wantXDG := DefaultDir, DefaultDir
+	if uid := os.Geteuid(); uid != 0 {
+		want, wantXDG = filepath.Join(os.TempDir(), "ww-"+strconv.Itoa(uid), "containers"), "/run/user/x/ww/containers"
+	}
+	if got := DirFromEnv(nil); got != want {
+		t.Errorf("no variable: %q, want %q", got, want)
+	}
+	if got := DirFromEnv([]string{"XDG_RUNTIME_DIR=/run/user/x"}); got != wantXDG {
+		t.Errorf("XDG_RUNTIME_DIR: %q, want %q", got, wantXDG)
 	}
 }
