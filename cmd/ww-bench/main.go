@@ -81,7 +81,14 @@ with fewer runs as each takes milliseconds:
   ww runtime state / execrunc state  a call ww runtime passes through, the
                                      same way (target ≤ 1.05)
 
-and, reported only, execrunc against runc itself for both. The bundles'
+  ww hooks / Go floor hooks          the same ww runtime run with ww hook
+                                     createRuntime and poststop in the config
+                                     (the proof and the cleanup) against two
+                                     hooks that are a Go program that only
+                                     reads its stdin (target ≤ 1.05)
+
+and, reported only, execrunc against runc itself for both, and the floor
+hooks against none. The bundles'
 config.json files are on /dev/shm when it is a tmpfs, as container engines
 keep theirs under /run.
 

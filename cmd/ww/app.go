@@ -79,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return installCommand(args[2:], stdout)
 	case "version", "--version":
 		return versionCommand(args[2:], stdout)
+	case "hook":
+		return hookCommand(args[2:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -98,6 +100,7 @@ Usage:
   ww policy check [FILE] | ww policy test --namespace NS [--policy FILE] KEY=SOURCE...
   ww install containerd|crio [--config PATH] [--drop-in PATH] [--handler NAME] [--dry-run] [--uninstall]
   ww version
+  ww hook createRuntime|prestart|poststop   (an OCI hook: the state on stdin)
 
 Commands:
   run       run a program, or an OCI bundle's container, with named fds
@@ -108,6 +111,8 @@ Commands:
   install   add a runtime handler for ww-runtime to containerd's or CRI-O's
             configuration, or take it out (see ww install --help)
   version   print ww's version, commit and Go version (also ww --version)
+  hook      as an OCI hook: at createRuntime, fail a container whose fds did not
+            come through ww runtime; at poststop, remove what ww made for it
 
 See ww run --help, and README.md for the SOURCE forms and the contract.
 `

@@ -26,6 +26,8 @@ type createRequest struct {
 	// earlier create of this bundle: they are ww's, and must go when
 	// nothing asks for them any more.
 	stale bool
+	// hooks says that the node policy asks for ww's hooks in the config.
+	hooks bool
 }
 
 // readRequest reads the config.json of bundle and what its annotations
