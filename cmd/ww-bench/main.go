@@ -49,7 +49,9 @@ type options struct {
 	// builds for them, and their own rounds and runs.
 	runc, execRunc, nop            string
 	containerRounds, containerRuns int
-	only                           *regexp.Regexp
+	// criRounds are the pod cycles' rounds.
+	criRounds int
+	only      *regexp.Regexp
 }
 
 const usageText = `usage: ww-bench [flags]
@@ -79,9 +81,43 @@ with fewer runs as each takes milliseconds:
   ww runtime state / execrunc state  a call ww runtime passes through, the
                                      same way (target ≤ 1.05)
 
-and, reported only, execrunc against runc itself for both. The bundles'
+  ww hooks / Go floor hooks          the same ww runtime run with ww hook
+                                     createRuntime and poststop in the config
+                                     (the proof and the cleanup) against two
+                                     hooks that are a Go program that only
+                                     reads its stdin (target ≤ 1.05)
+
+and, reported only, execrunc against runc itself for both, and the floor
+hooks against none. The bundles'
 config.json files are on /dev/shm when it is a tmpfs, as container engines
 keep theirs under /run.
+
+Then, as root, for each containerd found (Debian's 1.6, and 2.x where
+.ci/deps built it), a pod cycle through the CRI as the kubelet drives it
+(RunPodSandbox, CreateContainer, StartContainer, StopPodSandbox,
+RemovePodSandbox), on a daemon of its own:
+
+  pod cycle ww / floor     through a handler whose BinaryName is ww-runtime,
+                           the pod asking for two fds, against one whose
+                           BinaryName is execrunc built to exec runc
+                           (target ≤ 1.03)
+  pod cycle floor / runc   the floor against runc itself (reported only)
+
+and how many runtime calls one cycle makes, counted in a separate cycle
+through a script that records each call and execs ww-runtime.
+
+Then, as root, for each containerd found, container restarts as the
+kubelet restarts a container (StopContainer, RemoveContainer,
+CreateContainer with attempt+1, StartContainer; 5 per loop, -cri-rounds
+loops each) while a client connects in a tight loop from inside the pod's
+network: the connections refused, failed and answered, and
+
+  restart to answer ww / floor   the time from StopContainer to the new
+                                 process's first answer, through the ww
+                                 handler with the pod's listener held by
+                                 its sandbox, against the floor handler
+                                 with a container that binds its own
+                                 (target ≤ 1.03)
 
 The socket-activation ratio is skipped, with a note, when ww run --systemd
 fails once or systemd-socket-activate is missing. systemd-socket-activate
@@ -119,6 +155,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.nop, "nop", "", "path of the nop binary, the containers' process (built if empty)")
 	fs.IntVar(&o.containerRounds, "container-rounds", 4, "rounds of the container ratios")
 	fs.IntVar(&o.containerRuns, "container-runs", 5, "runs of each container case per round")
+	fs.IntVar(&o.criRounds, "cri-rounds", 10, "rounds of the pod cycles; each runs every handler twice")
 	fs.IntVar(&o.rounds, "rounds", 7, "rounds; each runs every case -runs times")
 	fs.IntVar(&o.runs, "runs", 200, "runs of each case per round")
 	fs.IntVar(&o.warmup, "warmup", 20, "untimed runs of each case first")
@@ -142,6 +179,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageErrorf("-container-rounds %d: must be at least 1", o.containerRounds)
 	case o.containerRuns < 1:
 		return o, usageErrorf("-container-runs %d: must be at least 1", o.containerRuns)
+	case o.criRounds < 1:
+		return o, usageErrorf("-cri-rounds %d: must be at least 1", o.criRounds)
 	case (o.ww == "") != (o.launcher == "") || (o.ww == "") != (o.execRunc == "") || (o.ww == "") != (o.nop == ""):
 		return o, usageErrorf("-ww, -launcher, -execrunc and -nop go together: give all or none")
 	}
@@ -181,7 +220,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	})
 	hostRatios := selected(comparisons, o.only)
 	containerRatios := selected(containerComparisons(), o.only)
-	if len(hostRatios)+len(containerRatios) == 0 {
+	criRatios := selected(criComparisons(), o.only)
+	restartRatios := selected(restartComparisons(), o.only)
+	if len(hostRatios)+len(containerRatios)+len(criRatios)+len(restartRatios) == 0 {
 		return usageErrorf("-run %q: matches no ratio", o.only)
 	}
 	if len(hostRatios) > 0 {
@@ -190,7 +231,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if len(containerRatios) > 0 {
-		return benchContainers(o, containerRatios, stdout, stderr)
+		if err := benchContainers(o, containerRatios, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if len(criRatios) > 0 {
+		if err := benchCRI(o, criRatios, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if len(restartRatios) > 0 {
+		return benchRestarts(o, restartRatios, stdout, stderr)
 	}
 	return nil
 }

@@ -18,6 +18,14 @@
 //	                     send itself SIG, blocked (see blocked), with
 //	                     kill(2) or tgkill(2), take it with
 //	                     sigtimedwait(2) and report the raw siginfo
+//	probe pause          wait for SIGTERM or SIGINT, then exit 0 (a pod's
+//	                     sandbox process)
+//	probe serve NAME     print the report, then answer each connection
+//	                     to the listener at $WW_FD_NAME with its own pid
+//	probe answer NAME    answer each connection to the listener WW_FD_NAME
+//	                     with "PID START INODE"; end on SIGTERM (see answer)
+//	probe answer-bind PORT
+//	                     the same on a listener it binds itself
 package main
 
 import (
@@ -75,6 +83,12 @@ func main() {
 		execBlocked(os.Args[2], os.Args[3:])
 	case "siginfo":
 		r.Siginfo = takeSignal(os.Args[2], syscall.Signal(atoi(os.Args[3])))
+	case "pause":
+		pause()
+	case "serve":
+		serve(r, os.Args[2])
+	case "answer", "answer-bind":
+		answer(mode, os.Args[2])
 	default:
 		fmt.Fprintf(os.Stderr, "probe: unknown mode %q\n", mode)
 		os.Exit(64)

@@ -9,6 +9,10 @@
 // the rest, and does nothing else. ww-bench compares ww runtime with it.
 //
 //	execrunc RUNTIME [ARG...]
+//
+// Built with -ldflags "-X main.lower=PATH", it execs PATH with its own
+// arguments instead: a BinaryName for containerd's shim, which passes
+// none of its own.
 package main
 
 import (
@@ -17,7 +21,15 @@ import (
 	"syscall"
 )
 
+// lower is the runtime to run in place of the first argument, if set.
+var lower string
+
 func main() {
+	if lower != "" {
+		err := syscall.Exec(lower, append([]string{lower}, os.Args[1:]...), os.Environ())
+		fmt.Fprintf(os.Stderr, "execrunc: %s: %v\n", lower, err)
+		os.Exit(126)
+	}
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: execrunc RUNTIME [ARG...]")
 		os.Exit(2)
