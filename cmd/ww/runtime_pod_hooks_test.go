@@ -151,3 +151,39 @@ func TestPodHooks(t *testing.T) {
 		t.Errorf("ww's warning in the runtime log: %s", b)
 	}
 }
+
+// TestSandboxNoHooks: with hooks: true in the node policy, a sandbox's
+// config is not edited: ww's hooks would have nothing to prove or clean
+// up for it, and would cost two processes per pod.
+func TestSandboxNoHooks(t *testing.T) {
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte(runtimePolicyYAML+"hooks: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lower := newFakeLower(t, 0)
+	r := newRuntimeCall(t, lower)
+	r.env = withPolicy(r.env, policy)
+	bundle := fakeBundle(t, map[string]string{
+		"io.kubernetes.cri.container-type": "sandbox",
+		"io.kubernetes.cri.sandbox-id":     "sb",
+		"fd.ww.dev/http":                   "listen:tcp:127.0.0.1:0",
+	}, []string{"PATH=/bin"})
+	before, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, code := r.run(t, "create", "--bundle", bundle, "sb"); code != 0 {
+		b, _ := os.ReadFile(r.log)
+		t.Fatalf("exit %d; log %s", code, b)
+	}
+	calls := lower.calls(t)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls of the lower runtime, want 1", len(calls))
+	}
+	if !bytes.Equal(calls[0].config, before) {
+		t.Fatalf("the config the lower runtime read: %s; want it as it was: %s", calls[0].config, before)
+	}
+	if !strings.HasPrefix(calls[0].fds[3], "socket:[") {
+		t.Errorf("the lower runtime's fds %v: want the pod's listener at 3", calls[0].fds)
+	}
+}
