@@ -187,3 +187,49 @@ func TestSandboxNoHooks(t *testing.T) {
 		t.Errorf("the lower runtime's fds %v: want the pod's listener at 3", calls[0].fds)
 	}
 }
+
+// TestPodCreateStateCalls: a create of a pod's app container asks the
+// lower runtime's state once, of its sandbox; only when a record of an
+// earlier container of the same ID is left does it also ask of that ID,
+// before it cleans the record up. Two questions about two containers:
+// runc answers one per call.
+func TestPodCreateStateCalls(t *testing.T) {
+	lower := newFakeLower(t, 0)
+	dir := t.TempDir()
+	asked := filepath.Join(dir, "asked")
+	counting := filepath.Join(dir, "lower")
+	script := "#!/bin/sh\ncase \" $* \" in *\" state \"*) echo \"$*\" >> " + asked + " ;; esac\nexec " + lower.path + " \"$@\"\n"
+	if err := os.WriteFile(counting, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := newRuntimeCall(t, lower)
+	r.env = append(withoutEnv(r.env, "WW_LOWER_RUNTIME="+lower.path), "WW_LOWER_RUNTIME="+counting)
+	bundle := fakeBundle(t, map[string]string{
+		"io.kubernetes.cri.container-type": "container",
+		"io.kubernetes.cri.sandbox-id":     "sb",
+		"fd.ww.dev/http":                   "listen:tcp:127.0.0.1:0",
+	}, []string{"PATH=/bin"})
+	id := testID("ww-pod-state")
+	t.Cleanup(func() {
+		for _, name := range records(t, id) {
+			os.Remove(name)
+		}
+	})
+	for _, want := range [][]string{{"state sb"}, {"state sb", "state " + id}} {
+		os.Remove(asked)
+		if _, code := r.run(t, "create", "--bundle", bundle, id); code != 0 {
+			b, _ := os.ReadFile(r.log)
+			t.Fatalf("exit %d; log %s", code, b)
+		}
+		b, _ := os.ReadFile(asked)
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if _, call, ok := strings.Cut(line, " state "); ok {
+				got = append(got, "state "+call)
+			}
+		}
+		if strings.Join(got, ", ") != strings.Join(want, ", ") {
+			t.Errorf("state calls %q, want %q", got, want)
+		}
+	}
+}
