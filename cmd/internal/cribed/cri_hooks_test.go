@@ -93,6 +93,9 @@ func testHooksWW(ctx context.Context, t *testing.T, d *cribed.Daemon) {
 	if id, err = p.Restart(ctx, id, hooksContainer(1), 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	if h := wwHooks(t, d, id); strings.Join(h, ",") != "createRuntime,poststop" {
+		t.Errorf("after the restart, the container's config has ww's hooks %v, want createRuntime and poststop", h)
+	}
 	if _, err := c.WaitAnswerAfter(ctx, a.Start); err != nil {
 		t.Fatal(err)
 	}
