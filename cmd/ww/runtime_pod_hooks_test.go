@@ -110,6 +110,9 @@ func TestPodHooks(t *testing.T) {
 			t.Errorf("ww hook %s of the sandbox: %v", stage, err)
 		}
 	}
+	if _, err := readPodRecord(sb.Bundle); err != nil {
+		t.Errorf("after ww hook poststop of the sandbox's state: %v", err)
+	}
 	inodes := map[string]uint64{}
 	for _, h := range held.Listeners {
 		inodes[strings.TrimPrefix(h.Key, "fd.ww.dev/")] = h.Inode
