@@ -71,10 +71,17 @@ func ContainerName(annotations map[string]string) string {
 }
 
 // IsSandbox reports whether the annotations are those of a pod's pause
-// container, which only holds the pod's namespaces and gets no fds.
+// container, which only holds the pod's namespaces and gets no fds. Each
+// runtime sets its own key and passes the other's through from the pod's
+// author: two keys that differ name no sandbox, so that an author cannot
+// make an app container pass for one (whose requests ww hook would not
+// prove).
 func IsSandbox(annotations map[string]string) bool {
-	return annotations[CRIContainerTypeAnnotation] == SandboxContainerType ||
-		annotations[CRIOContainerTypeAnnotation] == SandboxContainerType
+	cri, crio := annotations[CRIContainerTypeAnnotation], annotations[CRIOContainerTypeAnnotation]
+	if cri != "" && crio != "" && cri != crio {
+		return false
+	}
+	return cri == SandboxContainerType || crio == SandboxContainerType
 }
 
 // ParseAnnotations reads the fds and options that annotations ask for. A

@@ -105,6 +105,15 @@ func TestParseAnnotations(t *testing.T) {
 			want: Requests{},
 		},
 		{
+			name: "app container whose author set the other runtime's type key to sandbox: read as a container",
+			annotations: map[string]string{
+				CRIOContainerTypeAnnotation: "container",
+				CRIContainerTypeAnnotation:  SandboxContainerType,
+				"fd.ww.dev/db":              "file:/etc/hostname",
+			},
+			want: Requests{FDs: []FDRequest{{Name: "db", Source: "file:/etc/hostname", Key: "fd.ww.dev/db"}}},
+		},
+		{
 			name: "systemd true: set",
 			annotations: map[string]string{
 				"options.ww.dev/systemd": "true",

@@ -53,6 +53,17 @@ func hookCommand(args []string) error {
 	if err != nil {
 		return fmt.Errorf("ww hook %s: %w", stage, err)
 	}
+	if spec.IsSandbox(st.Annotations) {
+		// A pod's sandbox carries the pod's annotations but asks for
+		// nothing: it holds the pod's listeners without WW_FD_*, and only
+		// those ww could open for it (a sandbox that holds none is no
+		// failure, see createSandbox). No program of it misses a name,
+		// so there is nothing to prove; what it holds is proven in each
+		// app container that takes it. Nor is there anything to clean
+		// up: its record of listeners goes with its bundle, its sockets
+		// with its process.
+		return nil
+	}
 	reqs, err := spec.ParseAnnotations(st.Annotations)
 	if err != nil {
 		return fmt.Errorf("ww hook %s: container %q: %w", stage, quoteValue(st.ID), err)

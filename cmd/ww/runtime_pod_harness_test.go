@@ -25,6 +25,9 @@ type testPod struct {
 	annotations map[string]string
 	sandbox     string
 	apps        int
+	// hooks, when set, go into every config of the pod, as a hooks.d
+	// folder gives them to containers with ww's annotations.
+	hooks *specs.Hooks
 }
 
 func newTestPod(t *testing.T, annotations map[string]string) *testPod {
@@ -50,6 +53,7 @@ func (p *testPod) bundle(args []string, extra map[string]string) string {
 		for k, v := range extra {
 			s.Annotations[k] = v
 		}
+		s.Hooks = p.hooks
 		for i, ns := range s.Linux.Namespaces {
 			if ns.Type == specs.NetworkNamespace {
 				s.Linux.Namespaces[i].Path = p.netns

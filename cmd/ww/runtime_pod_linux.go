@@ -90,9 +90,7 @@ func judgePod(a *runcargs.Args, c *createRequest) (grants []grant, netns string,
 			notes = append(notes, err.Error())
 			continue
 		}
-		if src.Kind != fdmgr.SourceListen || (src.Network == "unix" && !strings.HasPrefix(src.Path, "@")) {
-			// A socket at a path of the node's file system would outlive
-			// the pod there: it stays the container's own.
+		if !podHolds(src) {
 			continue
 		}
 		grants = append(grants, grant{FDRequest: r, open: src})
@@ -101,6 +99,14 @@ func judgePod(a *runcargs.Args, c *createRequest) (grants []grant, netns string,
 		return nil, "", notes, err
 	}
 	return grants, g.listenNetNS(), notes, nil
+}
+
+// podHolds reports whether a sandbox holds a listener of source s for
+// its pod: a listener of the pod's network. A socket at a path of the
+// node's file system would outlive the pod there: it stays the
+// container's own, and a container does not look for it in the sandbox.
+func podHolds(s fdmgr.Source) bool {
+	return s.Kind == fdmgr.SourceListen && (s.Network != "unix" || strings.HasPrefix(s.Path, "@"))
 }
 
 // holdForPod opens the granted listeners, records where they land in the

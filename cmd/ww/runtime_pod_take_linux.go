@@ -25,7 +25,7 @@ func takePodListeners(lower string, a *runcargs.Args, c *createRequest, grants [
 	}
 	var want []int
 	for i, g := range grants {
-		if g.open.Kind == fdmgr.SourceListen && g.open.Text == g.Source {
+		if podHolds(g.open) && g.open.Text == g.Source {
 			want = append(want, i)
 		}
 	}

@@ -21,6 +21,9 @@ type Handler struct {
 	// PodAnnotations and ContainerAnnotations are the keys the handler
 	// passes through to the OCI spec.
 	PodAnnotations, ContainerAnnotations []string
+	// BaseRuntimeSpec, when set, is the OCI spec file the handler's
+	// containers start from (containerd's base_runtime_spec).
+	BaseRuntimeSpec string
 }
 
 // pluginPath returns the TOML table of the CRI runtime settings.
@@ -39,6 +42,9 @@ func (f Flavor) handlerTOML(h Handler, runcRoot string) string {
 	fmt.Fprintf(&b, "\n[%s]\n  runtime_type = \"io.containerd.runc.v2\"\n", table)
 	fmt.Fprintf(&b, "  pod_annotations = %s\n  container_annotations = %s\n",
 		tomlStrings(h.PodAnnotations), tomlStrings(h.ContainerAnnotations))
+	if h.BaseRuntimeSpec != "" {
+		fmt.Fprintf(&b, "  base_runtime_spec = %s\n", strconv.Quote(h.BaseRuntimeSpec))
+	}
 	fmt.Fprintf(&b, "[%s.options]\n  BinaryName = %s\n  Root = %s\n  SystemdCgroup = false\n",
 		table, strconv.Quote(h.BinaryName), strconv.Quote(runcRoot))
 	return b.String()
