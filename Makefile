@@ -4,7 +4,7 @@ BIN     := bin
 FUZZTIME ?= 5s
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test check cross unit fuzz deps demo bench install clean
+.PHONY: all build test check cross unit fuzz deps demo bench install image clean
 
 all: build
 
@@ -80,6 +80,22 @@ bench: build
 install: build
 	install -m 0755 $(BIN)/ww /usr/local/bin/ww
 	ln -sf ww /usr/local/bin/ww-runtime
+
+# The node image (Dockerfile): podman, else docker, else buildah. BUILDER
+# and BASE name the build and base images (local ones where no registry
+# is reachable); PODMAN is the podman command with its global flags, and
+# IMAGEFLAGS go to the build command as they are.
+PODMAN  ?= podman
+IMAGE   ?= ww:$(VERSION)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+IMAGEARGS = --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+	$(if $(BUILDER),--build-arg BUILDER=$(BUILDER)) $(if $(BASE),--build-arg BASE=$(BASE))
+image:
+	@if command -v podman >/dev/null; then set -x; $(PODMAN) build $(IMAGEFLAGS) $(IMAGEARGS) -t $(IMAGE) .; \
+	elif command -v docker >/dev/null; then set -x; docker build $(IMAGEFLAGS) $(IMAGEARGS) -t $(IMAGE) .; \
+	elif command -v buildah >/dev/null; then set -x; buildah bud $(IMAGEFLAGS) $(IMAGEARGS) -t $(IMAGE) .; \
+	else echo "image: no podman, docker or buildah" >&2; exit 1; fi
 
 clean:
 	rm -rf $(BIN)

@@ -73,12 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCommand(ctx, args[2:], stdout)
 	case "runtime":
 		return runtimeMain(args[2:], stderr)
-	case "policy":
-		return policyCommand(args[2:], stdout)
 	case "install":
 		return installCommand(args[2:], stdout)
 	case "version", "--version":
 		return versionCommand(args[2:], stdout)
+	case "policy":
+		return policyCommand(args[2:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -95,19 +95,19 @@ Usage:
   ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...]
   ww run --bundle DIR [--id ID] [--runtime NAME|PATH] [--with-fd NAME=SOURCE]... [--systemd] [-- ARG...]
   ww runtime [RUNC GLOBAL FLAGS] COMMAND [ARGS...]
-  ww policy check [FILE] | ww policy test --namespace NS [--policy FILE] KEY=SOURCE...
   ww install containerd|crio [--config PATH] [--drop-in PATH] [--handler NAME] [--dry-run] [--uninstall]
   ww version
+  ww policy check [FILE] | ww policy test --namespace NS [--policy FILE] KEY=SOURCE...
 
 Commands:
   run       run a program, or an OCI bundle's container, with named fds
+  install   add a runtime handler for ww-runtime to containerd's or CRI-O's
+            configuration, or take it out (see ww install --help)
+  version   print ww's version, commit and Go version (also ww --version)
   runtime   act as an OCI runtime with runc's command line; on create and run,
             add the fds the bundle's fd.ww.dev/<name> annotations ask for
             (also as ww-runtime; the lower runtime is $` + lowerRuntimeEnv + `,
             the first line of ` + lowerRuntimeFile + `, or runc)
-  install   add a runtime handler for ww-runtime to containerd's or CRI-O's
-            configuration, or take it out (see ww install --help)
-  version   print ww's version, commit and Go version (also ww --version)
 
 See ww run --help, and README.md for the SOURCE forms and the contract.
 `

@@ -27,6 +27,10 @@ handler copies the runc handler's options and passes only ww's annotations.
 
 crio: the handler goes in a drop-in in /etc/crio/crio.conf.d. CRI-O passes
 every pod annotation to the runtime: the node policy is the only gate.
+
+Files, unless --config and --drop-in say otherwise:
+  containerd  ` + install.ContainerdConfig + `, ` + install.ContainerdDropIn + `
+  crio        ` + install.CRIOConfig + `, ` + install.CRIODropIn + `
 `
 
 // installCommand is ww install.

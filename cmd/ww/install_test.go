@@ -79,12 +79,14 @@ func TestInstallDryRunThenInstall(t *testing.T) {
 		t.Fatalf("install: %v\n%s", err, out)
 	}
 	want := "wrote " + dropIn + ": the ww runtime handler\n"
-	if !strings.HasPrefix(string(out), want) || !strings.HasSuffix(string(out), "systemctl restart containerd\n") {
+	if !strings.HasPrefix(string(out), want) || !strings.Contains(string(out), ": systemctl restart containerd\n") ||
+		!strings.HasSuffix(string(out), "a RuntimeClass whose handler is ww (deploy/runtimeclass.yaml)\n") {
 		t.Errorf("install said\n%s", out)
 	}
-	fi, err := os.Stat(config)
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("the config's mode is not kept: %v %v", fi.Mode(), err)
+	for _, f := range []string{config, dropIn, config + ".ww-backup"} {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v (%v), want the config's 0600", f, fi.Mode(), err)
+		}
 	}
 	if out, err = exec.Command(wwBin, args...).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "nothing to change") {
 		t.Errorf("second install: %v\n%s", err, out)

@@ -78,6 +78,16 @@ func containerdCases(t *testing.T) []containerdCase {
 		dropIn: "conf.d/ww.toml", base: map[string]any{"SystemdCgroup": true, "NoNewKeyring": true},
 		keep: []string{"plugins.io.containerd.grpc.v1.cri.containerd.runtimes.gvisor", "plugins.io.containerd.grpc.v1.cri.restrict_oom_score_adj"},
 	}, {
+		name: "a 1.6 config of one line, the built-in runc handler kept", daemon: c16,
+		files:  map[string]string{"config.toml": "version = 2\n"},
+		dropIn: "conf.d/ww.toml", base: map[string]any{},
+		keep: []string{"plugins.io.containerd.grpc.v1.cri.containerd.runtimes.runc", "plugins.io.containerd.grpc.v1.cri.sandbox_image"},
+	}, {
+		name: "a 2.4 config of one line, the built-in runc handler kept", daemon: c2,
+		files:  map[string]string{"config.toml": "version = 3\n"},
+		dropIn: "conf.d/ww.toml", base: map[string]any{},
+		keep: []string{"plugins.io.containerd.cri.v1.runtime.containerd.runtimes.runc"},
+	}, {
 		name: "stock 2.4 (version 4), imports extended", daemon: c2,
 		files:  map[string]string{"config.toml": defaultConfig(t, c2)},
 		dropIn: "conf.d/ww.toml", base: map[string]any{"SystemdCgroup": false, "ShimCgroup": ""},

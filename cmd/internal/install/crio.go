@@ -35,15 +35,6 @@ type crioHandler struct {
 	MonitorEnv    []string `toml:"monitor_env,omitempty"`
 }
 
-// crioDropInFile is a CRI-O drop-in holding one handler.
-type crioDropInFile struct {
-	CRIO struct {
-		Runtime struct {
-			Runtimes map[string]crioHandler `toml:"runtimes"`
-		} `toml:"runtime"`
-	} `toml:"crio"`
-}
-
 // CRIO plans adding the handler to CRI-O as a drop-in, or taking it out.
 // Its monitor settings are the runc handler's where the node's files
 // name one, else those of CRI-O's packages.
@@ -55,6 +46,7 @@ func CRIO(o Options) (*Plan, error) {
 	if o.Uninstall {
 		return p, p.Add(Change{Path: o.DropIn, Why: "the " + o.Handler + " runtime handler"})
 	}
+	p.Handler = o.Handler
 	h := crioHandler{
 		RuntimePath: o.RuntimePath, RuntimeType: "oci", RuntimeRoot: crioRuncRoot,
 		MonitorPath: crioMonitor, MonitorEnv: []string{crioMonitorEnv},
@@ -73,12 +65,13 @@ func CRIO(o Options) (*Plan, error) {
 	if base.MonitorEnv != nil {
 		h.MonitorEnv = base.MonitorEnv
 	}
-	var f crioDropInFile
-	f.CRIO.Runtime.Runtimes = map[string]crioHandler{o.Handler: h}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s for CRI-O: the %s runtime handler.\n", marker, o.Handler)
 	fmt.Fprintf(&b, "# ww install crio --uninstall takes it out again.\n\n")
-	if err := toml.NewEncoder(&b).Encode(f); err != nil {
+	// The handler's name is a DNS label, a bare TOML key; its keys hold
+	// no tables, so they follow the header as they are.
+	fmt.Fprintf(&b, "[crio.runtime.runtimes.%s]\n", o.Handler)
+	if err := toml.NewEncoder(&b).Encode(h); err != nil {
 		return nil, err
 	}
 	if err := p.Add(Change{Path: o.DropIn, Data: b.Bytes(), Why: "the " + o.Handler + " runtime handler"}); err != nil {
@@ -117,7 +110,7 @@ func crioRuncHandler(o Options) (crioHandler, error) {
 			} `toml:"crio"`
 		}
 		if err := toml.Unmarshal(data, &doc); err != nil {
-			return h, fmt.Errorf("%q: %s", f, oneLine(err))
+			return h, fmt.Errorf("CRI-O configuration %q: %s", f, oneLine(err))
 		}
 		runc := doc.CRIO.Runtime.Runtimes["runc"]
 		if s, ok := runc["monitor_path"].(string); ok {

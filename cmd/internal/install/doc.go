@@ -13,6 +13,9 @@
 // parsed document, so every comment and every other line stays as it was;
 // a copy of the file is kept beside it and put back on uninstall.
 //
-// New parts (files other ww components want on the node) join an install
-// as more Changes in the same Plan, through Plan.Add.
+// Other files that ww wants on a node (the OCI hooks of deploy/hooks.d,
+// say) join an install as more Changes in the same Plan, through
+// Plan.Add, which leaves out a file that already holds its content; each
+// part decides which existing files are its own to replace or remove, as
+// the TOML drop-ins do by their first line (marker).
 package install

@@ -34,7 +34,7 @@ func TestContainerdRefuses(t *testing.T) {
 		{"version 5, refused", v5, "", `--config "` + v5 + `": version 5 is not one ww install knows (2: containerd 1.6 and 1.7; 3 and 4: 2.x)`},
 		{"version a string, refused", vs, "", `--config "` + vs + `": version "2" is not a number`},
 		{"a config that is not TOML, its line", bad, "", `--config "` + bad + `": line 2, column 9: toml: expected ']' to close table name`},
-		{"a missing config, named", missing, "", `--config "` + missing + `": no such file or directory`},
+		{"a missing config, named", missing, "", `--config "` + missing + `": no such file or directory (containerd runs on its built-in configuration: write it out first with containerd config default > ` + missing + `)`},
 		{"a drop-in ww did not write, left alone", good, theirs, `--drop-in "` + theirs + `": the file exists and was not written by ww install; name another file`},
 	}
 	for _, tt := range tests {

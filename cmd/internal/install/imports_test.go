@@ -108,3 +108,28 @@ func TestQuoteTOML(t *testing.T) {
 		}
 	}
 }
+
+func TestImported(t *testing.T) {
+	main := &containerdConfig{path: "/etc/containerd/config.toml"}
+	tests := []struct {
+		name    string
+		imports []string
+		dropIn  string
+		want    bool
+	}{
+		{"the path itself, imported", []string{"/etc/containerd/conf.d/ww.toml"}, "/etc/containerd/conf.d/ww.toml", true},
+		{"a glob of its folder, imported", []string{"/etc/containerd/conf.d/*.toml"}, "/etc/containerd/conf.d/ww.toml", true},
+		{"a relative glob, from the main file's folder, imported", []string{"conf.d/*.toml"}, "/etc/containerd/conf.d/ww.toml", true},
+		{"a glob of another folder, not imported", []string{"/etc/containerd/other/*.toml"}, "/etc/containerd/conf.d/ww.toml", false},
+		{"a glob that does not reach into subfolders, not imported", []string{"/etc/containerd/*.toml"}, "/etc/containerd/conf.d/ww.toml", false},
+		{"no imports, not imported", nil, "/etc/containerd/conf.d/ww.toml", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			main.imports = tt.imports
+			if got := imported(main, tt.dropIn); got != tt.want {
+				t.Errorf("imported = %v", got)
+			}
+		})
+	}
+}

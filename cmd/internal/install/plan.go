@@ -25,6 +25,7 @@ type Plan struct {
 	Changes []Change
 	Notes   []string // what the operator should know, one line each
 	Restart string   // the command that makes the runtime load the result
+	Handler string   // the handler an install adds, for the RuntimeClass hint
 }
 
 // Add appends c unless the file already holds exactly c.Data (or, for a
@@ -93,6 +94,9 @@ func (p *Plan) Report(w io.Writer, dryRun bool) {
 	}
 	if p.Restart != "" {
 		fmt.Fprintf(w, "the runtime reads its configuration when it starts: %s\n", p.Restart)
+	}
+	if p.Handler != "" {
+		fmt.Fprintf(w, "pods ask for the handler by a RuntimeClass whose handler is %s (deploy/runtimeclass.yaml)\n", p.Handler)
 	}
 }
 
