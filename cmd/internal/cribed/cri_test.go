@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
+
 	"github.com/ww-dev/ww/cmd/internal/cribed"
 )
 
@@ -18,7 +20,7 @@ func TestCRI(t *testing.T) {
 	requireRoot(t)
 	flavors, missing := cribed.Flavors()
 	for _, m := range missing {
-		t.Run(strings.Fields(m)[1], func(t *testing.T) { t.Skip(m) })
+		t.Run(strings.TrimSuffix(strings.Fields(m)[1], ":"), func(t *testing.T) { t.Skip(m) })
 	}
 	for _, f := range flavors {
 		t.Run(f.Name, func(t *testing.T) {
@@ -167,6 +169,13 @@ func startRefused(ctx context.Context, t *testing.T, d *cribed.Daemon, pod cribe
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("start error %q does not say %q", err, w)
 		}
+	}
+	st, err := d.Runtime.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Status.StartedAt != 0 || st.Status.State == cri.ContainerState_CONTAINER_RUNNING {
+		t.Errorf("the refused container ran: %v, started at %d", st.Status.State, st.Status.StartedAt)
 	}
 	return p, id
 }
