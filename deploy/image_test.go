@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -59,6 +60,9 @@ func TestImageBuildsAndRunsWWVersion(t *testing.T) {
 	busybox, err := exec.LookPath("busybox")
 	if err != nil {
 		t.Skip("no busybox for the image's base (.ci/deps installs busybox-static)")
+	}
+	if static, err := isStatic(busybox); err != nil || !static {
+		t.Skipf("%s is not a static program (%v), which an image of its own needs: install busybox-static", busybox, err)
 	}
 	goEnv := func(name string) string {
 		out, err := exec.Command("go", "env", name).Output()
@@ -159,4 +163,19 @@ func runInstallerImage(t *testing.T, image string) {
 	if _, err := os.Stat(dropIn); err == nil {
 		t.Errorf("after podman stop the drop-in is still there")
 	}
+}
+
+// isStatic says whether the ELF program at path asks for no interpreter.
+func isStatic(path string) (bool, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false, nil
+		}
+	}
+	return true, nil
 }

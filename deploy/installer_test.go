@@ -77,9 +77,12 @@ func newNode(t *testing.T) *node {
 		policy:   filepath.Join(root, "etc", "ww-policy", "policy.yaml"),
 		config:   filepath.Join(root, "etc", "containerd", "config.toml"),
 	}
+	// The policy as a ConfigMap's volume holds it: policy.yaml links to
+	// ..data/policy.yaml, ..data to the folder of the current version.
+	versioned := filepath.Join(filepath.Dir(n.policy), "..2026_12_01_00_00_00.1", "policy.yaml")
 	for path, content := range map[string]string{
-		n.policy: "version: 1\nresources:\n  x: {source: \"file:/dev/null\", namespaces: [a]}\n",
-		n.config: nodeConfig,
+		versioned: "version: 1\nresources:\n  x: {source: \"file:/dev/null\", namespaces: [a]}\n",
+		n.config:  nodeConfig,
 	} {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -87,6 +90,12 @@ func newNode(t *testing.T) *node {
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.Symlink(filepath.Base(filepath.Dir(versioned)), filepath.Join(filepath.Dir(n.policy), "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("..data/policy.yaml", n.policy); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.MkdirAll(n.binMount, 0o755); err != nil {
 		t.Fatal(err)

@@ -69,6 +69,8 @@ type FDManager struct {
 	names       map[string]string // EnvName → name, to refuse duplicates
 	fds         []FD
 	reserved    []int // placeholders at target numbers, see ReserveTargets
+	// held maps the index of a request added by AddHeld to its fd.
+	held map[int]int
 }
 
 // NewFDManager returns an empty FDManager.
@@ -206,6 +208,8 @@ func (m *FDManager) PrepareFDs() error {
 			} else {
 				fd.inherited, err = inheritable(r.Source.FD)
 			}
+		} else if held, ok := m.held[k]; ok {
+			fd.Dup = held
 		} else if m.ListenNetNS != "" && bindsInNetNS(r.Source) {
 			if netns == nil {
 				netns, err = enterNetNS(m.ListenNetNS)
@@ -218,11 +222,13 @@ func (m *FDManager) PrepareFDs() error {
 		}
 		if err != nil {
 			closeAll(fds)
+			m.closeHeld(fds)
 			return &OpenError{Request: *r, Err: err}
 		}
 		fds = append(fds, fd)
 	}
 	m.fds = fds
+	m.held = nil // owned by fds now
 	return nil
 }
 
@@ -304,6 +310,7 @@ func (m *FDManager) Close() error {
 		}
 	}
 	m.fds = m.fds[:0]
+	m.closeHeld(nil)
 	m.closeReserved()
 	return errors.Join(errs...)
 }

@@ -43,7 +43,7 @@ func decode(data []byte) (*Policy, error) {
 	if v == nil {
 		return nil, errors.New(`the file is empty; a policy has at least "version: 1"`)
 	}
-	top, err := mapping(v, "", "version", "resources", "raw", "hostNetwork", "audit")
+	top, err := mapping(v, "", "version", "resources", "raw", "hostNetwork", "audit", "hooks")
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +73,13 @@ func decode(data []byte) (*Policy, error) {
 		if err := checkFolder(p.audit); err != nil {
 			return nil, &fieldError{at: "audit", err: err}
 		}
+	}
+	if h, ok := top["hooks"]; ok {
+		b, ok := h.(bool)
+		if !ok {
+			return nil, errAt("hooks", "want true or false, got %s", typeName(h))
+		}
+		p.hooks = b
 	}
 	return p, nil
 }

@@ -31,6 +31,14 @@ func TestDecode(t *testing.T) {
 	if p.Audit() != "/var/log/ww/audit.jsonl" || p.Path() != examplePath || p.IsDefault() || p.Err() != nil {
 		t.Errorf("audit %q, path %q, default %v, err %v", p.Audit(), p.Path(), p.IsDefault(), p.Err())
 	}
+	if p.Hooks() {
+		t.Error("hooks on in a policy without the key")
+	}
+	for text, want := range map[string]bool{"hooks: true\n": true, "hooks: false\n": false} {
+		if got := mustDecode(t, examplePath, examplePolicy+text).Hooks(); got != want {
+			t.Errorf("%q: hooks %v, want %v", text, got, want)
+		}
+	}
 	// The accessors hand out copies.
 	raw[0].Files[0] = "/"
 	if p.Raw()[0].Files[0] != "/srv/shared" {
@@ -83,7 +91,10 @@ func decodeErrorCases() []struct{ name, yaml, want string } {
 		{"no version, error", "raw: []\n", `version: missing; this format is version: 1`},
 		{"version 2, error", "version: 2\n", `version: want 1, got a number (2)`},
 		{"version as a string, error", "version: \"1\"\n", `version: want 1, got a string`},
-		{"unknown top key, error", "version: 1\nresource: {}\n", `resource: unknown key (known: version, resources, raw, hostNetwork, audit)`},
+		{"unknown top key, error", "version: 1\nresource: {}\n", `resource: unknown key (known: version, resources, raw, hostNetwork, audit, hooks)`},
+		{"hooks a string, error", "version: 1\nhooks: \"true\"\n", `hooks: want true or false, got a string`},
+		{"hooks a number, error", "version: 1\nhooks: 1\n", `hooks: want true or false, got a number (1)`},
+		{"hooks empty, error", "version: 1\nhooks:\n", `hooks: want true or false, got nothing (null)`},
 		{"odd-case key, error", "version: 1\nHostNetwork: {namespaces: []}\n", `HostNetwork: unknown key`},
 		{"key with a space, error", "version: 1\n\"raw \": []\n", `["raw "]: unknown key`},
 		{"resources a list, error", "version: 1\nresources: [pg]\n", `resources: want a mapping, got a list`},

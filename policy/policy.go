@@ -34,6 +34,7 @@ type Policy struct {
 	raw         []RawRule
 	hostNetwork []string
 	audit       string
+	hooks       bool
 }
 
 // origin tells where a Policy came from.
@@ -95,6 +96,12 @@ func (p *Policy) Err() error { return p.err }
 
 // Audit is the file that every decision is appended to, "" for none.
 func (p *Policy) Audit() string { return p.audit }
+
+// Hooks reports whether ww runtime adds ww hook's createRuntime and
+// poststop hooks to the config of every container it hands fds to: the
+// file's hooks key, false by default. For engines without a hooks.d
+// folder (containerd), it proves delivery and cleans up at the end.
+func (p *Policy) Hooks() bool { return p.hooks }
 
 // Resources returns the node resources, sorted by name.
 func (p *Policy) Resources() []Resource {

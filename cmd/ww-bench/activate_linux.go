@@ -41,7 +41,7 @@ func (r *runner) runTriggered(j *job, files []uintptr) (syscall.WaitStatus, []by
 		unix.Kill(pid, unix.SIGKILL)
 	}
 	unix.Close(p[0])
-	ws, werr := wait(pid)
+	ws, werr := r.wait(pid)
 	if err != nil {
 		return ws, out, fmt.Errorf("%w (it wrote: %s)", err, trimOutput(out))
 	}

@@ -80,7 +80,11 @@ func bench(o options, cases []benchCase, comparisons []comparison, stdout, stder
 	}
 	for i := range results {
 		if results[i].skipped == "" {
-			results[i].ratio = ratioOf(sumOf[results[i].num], sumOf[results[i].den])
+			num, den := sumOf[results[i].num], sumOf[results[i].den]
+			if results[i].cpu {
+				num, den = *num.cpu, *den.cpu
+			}
+			results[i].ratio = ratioOf(num, den)
 		}
 	}
 	notes = append([]string{describeBinary(o.ww), describeBinary(o.launcher), load,

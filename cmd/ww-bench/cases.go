@@ -24,6 +24,10 @@ type comparison struct {
 	name     string
 	num, den string
 	target   float64
+	// cpu compares the CPU time (user and system) of the process trees
+	// the driver waited for, instead of the wall time: of a container run
+	// on a busy machine, the wall time is mostly other processes' turns.
+	cpu bool
 	// skip, when set, returns why the comparison cannot run here, or "".
 	skip func(r *runner) string
 }

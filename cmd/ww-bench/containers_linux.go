@@ -20,6 +20,7 @@ import (
 // containerTools are what the container cases start besides ww.
 type containerTools struct {
 	runc, execRunc, nop string
+	ww                  string // absolute: the hooks' path
 }
 
 // containers is what the container cases share: a root file system that
@@ -35,6 +36,8 @@ type containers struct {
 	// policies are the node policies of the ww cases, by case name: the
 	// path WW_POLICY names (a missing file is the default policy).
 	policies map[string]string
+	// records is ww runtime's records folder (WW_STATE_DIR).
+	records string
 }
 
 // Container case names, and the bundle of the created container.
@@ -50,6 +53,11 @@ const (
 	// resources.
 	wwNoPolicy  = "ww runtime run, no policy"
 	wwResources = "ww runtime run, 100 resources"
+	// ww runtime run with the fds of wwRun and two hooks in the config:
+	// ww hook createRuntime and poststop, or nop reading its stdin at
+	// each stage, the floor of any hook written in Go.
+	wwHooked  = "ww runtime run, ww hooks"
+	nopHooked = "ww runtime run, Go floor hooks"
 )
 
 // wwAnnotations are the two fds that ww runtime run adds to its container:
@@ -118,17 +126,27 @@ func setUpContainers(t containerTools) (c *containers, err error) {
 	if err := os.WriteFile(resources, []byte(benchPolicy(100)), 0o644); err != nil {
 		return c, err
 	}
-	c.policies = map[string]string{wwRun: resources, wwResources: resources, wwNoPolicy: filepath.Join(base, "none.yaml")}
-	for _, name := range []string{runcRun, execRuncRun, wwRun, stateBundle, wwNoPolicy, wwResources} {
+	c.policies = map[string]string{wwRun: resources, wwResources: resources, wwNoPolicy: filepath.Join(base, "none.yaml"),
+		wwHooked: resources, nopHooked: resources}
+	c.records = filepath.Join(base, "records")
+	if err := os.Mkdir(c.records, 0o700); err != nil {
+		return c, err
+	}
+	for _, name := range []string{runcRun, execRuncRun, wwRun, stateBundle, wwNoPolicy, wwResources, wwHooked, nopHooked} {
 		dir := filepath.Join(bundleBase, strconv.Itoa(len(c.bundles)))
 		var annotations map[string]string
+		var hooks *specs.Hooks
 		switch name {
 		case wwRun:
 			annotations = wwAnnotations()
 		case wwNoPolicy, wwResources:
 			annotations = listenAnnotations()
+		case wwHooked:
+			annotations, hooks = wwAnnotations(), benchHooks(t.ww, []string{"ww", "hook"}, c.records)
+		case nopHooked:
+			annotations, hooks = wwAnnotations(), benchHooks(filepath.Join(rootfs, "nop"), []string{"nop", "stdin"}, "")
 		}
-		if err := writeBundle(t.runc, dir, rootfs, annotations); err != nil {
+		if err := writeBundle(t.runc, dir, rootfs, annotations, hooks); err != nil {
 			return c, err
 		}
 		c.bundles[name] = dir
@@ -151,9 +169,27 @@ func setUpContainers(t containerTools) (c *containers, err error) {
 	return c, nil
 }
 
+// benchHooks are a createRuntime and a poststop hook running path with
+// args, then the stage for ww (records, its records folder) or nothing
+// more for nop.
+func benchHooks(path string, args []string, records string) *specs.Hooks {
+	h := func(stage string) []specs.Hook {
+		a := args
+		env := []string{"PATH=/usr/bin:/bin"}
+		if records != "" {
+			a = append(slices.Clone(args), stage)
+			env = append(env, "WW_STATE_DIR="+records)
+		}
+		timeout := 10
+		return []specs.Hook{{Path: path, Args: a, Env: env, Timeout: &timeout}}
+	}
+	return &specs.Hooks{CreateRuntime: h("createRuntime"), Poststop: h("poststop")}
+}
+
 // writeBundle makes a bundle in dir whose container runs /nop from
-// rootfs: runc's default config, without a terminal, with annotations.
-func writeBundle(runc, dir, rootfs string, annotations map[string]string) error {
+// rootfs: runc's default config, without a terminal, with annotations
+// and hooks.
+func writeBundle(runc, dir, rootfs string, annotations map[string]string, hooks *specs.Hooks) error {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return err
 	}
@@ -172,12 +208,14 @@ func writeBundle(runc, dir, rootfs string, annotations map[string]string) error 
 	s.Process.Args = []string{"/nop"}
 	s.Root = &specs.Root{Path: rootfs, Readonly: true}
 	s.Annotations = annotations
+	s.Hooks = hooks
 	return cfg.Save()
 }
 
 // policyEnv is the environment that gives a case its node policy.
+// With it goes ww runtime's records folder.
 func (c *containers) policyEnv(name string) []string {
-	return []string{"WW_POLICY=" + c.policies[name]}
+	return []string{"WW_POLICY=" + c.policies[name], "WW_STATE_DIR=" + c.records}
 }
 
 // close deletes the created container and every folder.
@@ -217,6 +255,9 @@ func containerComparisons() []comparison {
 		{name: "execrunc state / runc state", num: execState, den: runcState},
 		{name: "ww runtime state / execrunc state", num: wwState, den: execState, target: 1.05},
 		{name: "100 resources / no policy", num: wwResources, den: wwNoPolicy, target: 1.02},
+		{name: "Go floor hooks / no hooks", num: nopHooked, den: wwRun},
+		{name: "ww hooks / Go floor hooks", num: wwHooked, den: nopHooked, target: 1.05},
+		{name: "ww hooks / Go floor hooks, CPU", num: wwHooked, den: nopHooked, target: 1.05, cpu: true},
 	}
 }
 
@@ -239,6 +280,8 @@ func containerCases(ww string, t containerTools, c *containers) []benchCase {
 		{name: wwState, argv: append([]string{ww, "runtime"}, state...)},
 		{name: wwNoPolicy, argv: append([]string{ww, "runtime"}, run(wwNoPolicy, 4)...), env: c.policyEnv(wwNoPolicy)},
 		{name: wwResources, argv: append([]string{ww, "runtime"}, run(wwResources, 5)...), env: c.policyEnv(wwResources)},
+		{name: wwHooked, argv: append([]string{ww, "runtime"}, run(wwHooked, 6)...), env: c.policyEnv(wwHooked)},
+		{name: nopHooked, argv: append([]string{ww, "runtime"}, run(nopHooked, 7)...), env: c.policyEnv(nopHooked)},
 	}
 }
 
@@ -258,7 +301,11 @@ func benchContainers(o options, comparisons []comparison, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "\nskipped the container ratios: %s\n", why)
 		return nil
 	}
-	t := containerTools{runc: runc, execRunc: o.execRunc, nop: o.nop}
+	ww, err := filepath.Abs(o.ww)
+	if err != nil {
+		return err
+	}
+	t := containerTools{runc: runc, execRunc: o.execRunc, nop: o.nop, ww: ww}
 	c, err := setUpContainers(t)
 	if err != nil {
 		return fmt.Errorf("set up the containers: %w", err)

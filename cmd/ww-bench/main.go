@@ -81,7 +81,14 @@ with fewer runs as each takes milliseconds:
   ww runtime state / execrunc state  a call ww runtime passes through, the
                                      same way (target ≤ 1.05)
 
-and, reported only, execrunc against runc itself for both. The bundles'
+  ww hooks / Go floor hooks          the same ww runtime run with ww hook
+                                     createRuntime and poststop in the config
+                                     (the proof and the cleanup) against two
+                                     hooks that are a Go program that only
+                                     reads its stdin (target ≤ 1.05)
+
+and, reported only, execrunc against runc itself for both, and the floor
+hooks against none. The bundles'
 config.json files are on /dev/shm when it is a tmpfs, as container engines
 keep theirs under /run.
 
@@ -98,6 +105,19 @@ RemovePodSandbox), on a daemon of its own:
 
 and how many runtime calls one cycle makes, counted in a separate cycle
 through a script that records each call and execs ww-runtime.
+
+Then, as root, for each containerd found, container restarts as the
+kubelet restarts a container (StopContainer, RemoveContainer,
+CreateContainer with attempt+1, StartContainer; 5 per loop, -cri-rounds
+loops each) while a client connects in a tight loop from inside the pod's
+network: the connections refused, failed and answered, and
+
+  restart to answer ww / floor   the time from StopContainer to the new
+                                 process's first answer, through the ww
+                                 handler with the pod's listener held by
+                                 its sandbox, against the floor handler
+                                 with a container that binds its own
+                                 (target ≤ 1.03)
 
 The socket-activation ratio is skipped, with a note, when ww run --systemd
 fails once or systemd-socket-activate is missing. systemd-socket-activate
@@ -201,7 +221,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	hostRatios := selected(comparisons, o.only)
 	containerRatios := selected(containerComparisons(), o.only)
 	criRatios := selected(criComparisons(), o.only)
-	if len(hostRatios)+len(containerRatios)+len(criRatios) == 0 {
+	restartRatios := selected(restartComparisons(), o.only)
+	if len(hostRatios)+len(containerRatios)+len(criRatios)+len(restartRatios) == 0 {
 		return usageErrorf("-run %q: matches no ratio", o.only)
 	}
 	if len(hostRatios) > 0 {
@@ -215,7 +236,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if len(criRatios) > 0 {
-		return benchCRI(o, criRatios, stdout, stderr)
+		if err := benchCRI(o, criRatios, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if len(restartRatios) > 0 {
+		return benchRestarts(o, restartRatios, stdout, stderr)
 	}
 	return nil
 }

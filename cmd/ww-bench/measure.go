@@ -14,10 +14,12 @@ type plan struct {
 	rounds, runs, warmup int
 }
 
-// samples are one case's times: all of them, and each round's apart.
+// samples are one case's times: all of them, and each round's apart;
+// wall times, and in cpu the CPU times of the same runs.
 type samples struct {
 	all    []time.Duration
 	rounds [][]time.Duration
+	cpu    *samples
 }
 
 // measure times every job. Jobs take turns, one run each (A, B, C, A, B,
@@ -30,7 +32,7 @@ func measure(r *runner, jobs []*job, p plan, progress io.Writer) ([]samples, err
 	}
 	for range p.warmup {
 		for _, j := range jobs {
-			if _, err := r.time(j); err != nil {
+			if _, _, err := r.time(j); err != nil {
 				return nil, fmt.Errorf("warm-up of %q: %w", j.name, err)
 			}
 		}
@@ -40,22 +42,29 @@ func measure(r *runner, jobs []*job, p plan, progress io.Writer) ([]samples, err
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
 	out := make([]samples, len(jobs))
+	for i := range out {
+		out[i].cpu = &samples{}
+	}
 	for round := range p.rounds {
 		runtime.GC() // not in the middle of a round
 		times := make([][]time.Duration, len(jobs))
+		cpus := make([][]time.Duration, len(jobs))
 		for range p.runs {
 			for k := range jobs {
 				i := (round + k) % len(jobs)
-				d, err := r.time(jobs[i])
+				d, cpu, err := r.time(jobs[i])
 				if err != nil {
 					return nil, fmt.Errorf("round %d, %q: %w", round+1, jobs[i].name, err)
 				}
 				times[i] = append(times[i], d)
+				cpus[i] = append(cpus[i], cpu)
 			}
 		}
 		for i := range jobs {
 			out[i].rounds = append(out[i].rounds, times[i])
 			out[i].all = append(out[i].all, times[i]...)
+			out[i].cpu.rounds = append(out[i].cpu.rounds, cpus[i])
+			out[i].cpu.all = append(out[i].cpu.all, cpus[i]...)
 		}
 		fmt.Fprintf(progress, "ww-bench: round %d/%d done\n", round+1, p.rounds)
 	}
@@ -68,9 +77,19 @@ type summary struct {
 	median, p10, p90   time.Duration
 	roundMin, roundMax time.Duration // the lowest and highest round median
 	roundMedians       []time.Duration
+	cpu                *summary // of the CPU times
 }
 
 func summarize(s samples) summary {
+	sum := summarizeTimes(s)
+	if s.cpu != nil {
+		cpu := summarizeTimes(*s.cpu)
+		sum.cpu = &cpu
+	}
+	return sum
+}
+
+func summarizeTimes(s samples) summary {
 	sum := summary{
 		n:      len(s.all),
 		median: percentile(s.all, 50),

@@ -16,6 +16,8 @@ import (
 type runner struct {
 	env     []string
 	devNull int // every child's stdin; stdout and stderr of timed runs
+	// cpu is the CPU time of the last process tree waited for.
+	cpu time.Duration
 }
 
 // job is a case ready to start: its argv and the child's fd table, whose
@@ -70,19 +72,20 @@ func (r *runner) closeFDs(fds []uintptr) {
 }
 
 // time runs j once and returns the wall time from just before the fork to
-// just after the wait. A status other than 0 is an error.
-func (r *runner) time(j *job) (time.Duration, error) {
+// just after the wait, and the CPU time of the process tree it waited for.
+// A status other than 0 is an error.
+func (r *runner) time(j *job) (wall, cpu time.Duration, err error) {
 	if err := r.openFDs(j); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	start := time.Now()
 	ws, _, err := r.run(j, j.files)
 	d := time.Since(start)
 	r.closeFDs(j.files[3:])
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return d, statusErr(ws)
+	return d, r.cpu, statusErr(ws)
 }
 
 // check runs j once with its stdout and stderr in a file, and returns an
@@ -126,7 +129,7 @@ func (r *runner) run(j *job, files []uintptr) (syscall.WaitStatus, []byte, error
 	if err != nil {
 		return 0, nil, err
 	}
-	ws, err := wait(pid)
+	ws, err := r.wait(pid)
 	return ws, nil, err
 }
 
@@ -138,16 +141,20 @@ func (r *runner) start(j *job, files []uintptr) (int, error) {
 	return pid, nil
 }
 
-func wait(pid int) (syscall.WaitStatus, error) {
+// wait waits for pid, and keeps in r.cpu the CPU time, user and system,
+// that it and the descendants it waited for used.
+func (r *runner) wait(pid int) (syscall.WaitStatus, error) {
 	var ws syscall.WaitStatus
+	var ru syscall.Rusage
 	for {
-		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		_, err := syscall.Wait4(pid, &ws, 0, &ru)
 		if errors.Is(err, syscall.EINTR) {
 			continue
 		}
 		if err != nil {
 			return 0, fmt.Errorf("wait for %d: %w", pid, err)
 		}
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		return ws, nil
 	}
 }

@@ -17,7 +17,7 @@ type result struct {
 // report prints the header, the table of cases, their command lines and
 // the ratios with their targets, then the comparisons skipped and why.
 func report(w io.Writer, p plan, lim syscall.Rlimit, notes []string, jobs []*job, sums []summary, results []result) {
-	fmt.Fprintf(w, "ww-bench: wall time of fork, exec and wait of each command, seen from the driver;\n")
+	fmt.Fprintf(w, "ww-bench: wall time of fork, exec and wait of each command, seen from the driver (CPU: user and system time of\n  the command and the descendants it waited for; a ratio marked CPU compares those);\n")
 	fmt.Fprintf(w, "%d rounds × %d runs per case after %d warm-up runs, cases interleaved; RLIMIT_NOFILE hard %d\n",
 		p.rounds, p.runs, p.warmup, lim.Max)
 	for _, n := range notes {
@@ -38,11 +38,19 @@ func report(w io.Writer, p plan, lim syscall.Rlimit, notes []string, jobs []*job
 }
 
 func printCases(w io.Writer, jobs []*job, sums []summary) {
-	fmt.Fprintf(w, "%-16s %6s %10s %10s %10s   %s\n", "case", "runs", "median", "p10", "p90", "round medians")
+	width := 16 // the cases' names line up, however long
+	for _, j := range jobs {
+		width = max(width, len(j.name))
+	}
+	fmt.Fprintf(w, "%-*s %6s %10s %10s %10s   %-25s %10s\n", width, "case", "runs", "median", "p10", "p90", "round medians", "CPU median")
 	for i, j := range jobs {
 		s := sums[i]
-		fmt.Fprintf(w, "%-16s %6d %10s %10s %10s   %s – %s\n", j.name, s.n,
-			micros(s.median), micros(s.p10), micros(s.p90), micros(s.roundMin), micros(s.roundMax))
+		cpu := "-"
+		if s.cpu != nil {
+			cpu = micros(s.cpu.median)
+		}
+		fmt.Fprintf(w, "%-*s %6d %10s %10s %10s   %-25s %10s\n", width, j.name, s.n,
+			micros(s.median), micros(s.p10), micros(s.p90), micros(s.roundMin)+" – "+micros(s.roundMax), cpu)
 	}
 	fmt.Fprintln(w)
 	for _, j := range jobs {
@@ -53,7 +61,7 @@ func printCases(w io.Writer, jobs []*job, sums []summary) {
 				fds = "  (given 1 fd, at 3)"
 			}
 		}
-		fmt.Fprintf(w, "  %-16s %s%s\n", j.name, commandLine(j.argv), fds)
+		fmt.Fprintf(w, "  %-*s %s%s\n", width, j.name, commandLine(j.argv), fds)
 	}
 	fmt.Fprintln(w)
 }

@@ -73,12 +73,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCommand(ctx, args[2:], stdout)
 	case "runtime":
 		return runtimeMain(args[2:], stderr)
+	case "policy":
+		return policyCommand(args[2:], stdout)
 	case "install":
 		return installCommand(args[2:], stdout)
 	case "version", "--version":
 		return versionCommand(args[2:], stdout)
-	case "policy":
-		return policyCommand(args[2:], stdout)
+	case "hook":
+		return hookCommand(args[2:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -95,19 +97,22 @@ Usage:
   ww run [--with-fd NAME=SOURCE]... [--systemd] [--] BINARY [ARG...]
   ww run --bundle DIR [--id ID] [--runtime NAME|PATH] [--with-fd NAME=SOURCE]... [--systemd] [-- ARG...]
   ww runtime [RUNC GLOBAL FLAGS] COMMAND [ARGS...]
+  ww policy check [FILE] | ww policy test --namespace NS [--policy FILE] KEY=SOURCE...
   ww install containerd|crio [--config PATH] [--drop-in PATH] [--handler NAME] [--dry-run] [--uninstall]
   ww version
-  ww policy check [FILE] | ww policy test --namespace NS [--policy FILE] KEY=SOURCE...
+  ww hook createRuntime|prestart|poststop   (an OCI hook: the state on stdin)
 
 Commands:
   run       run a program, or an OCI bundle's container, with named fds
-  install   add a runtime handler for ww-runtime to containerd's or CRI-O's
-            configuration, or take it out (see ww install --help)
-  version   print ww's version, commit and Go version (also ww --version)
   runtime   act as an OCI runtime with runc's command line; on create and run,
             add the fds the bundle's fd.ww.dev/<name> annotations ask for
             (also as ww-runtime; the lower runtime is $` + lowerRuntimeEnv + `,
             the first line of ` + lowerRuntimeFile + `, or runc)
+  install   add a runtime handler for ww-runtime to containerd's or CRI-O's
+            configuration, or take it out (see ww install --help)
+  version   print ww's version, commit and Go version (also ww --version)
+  hook      as an OCI hook: at createRuntime, fail a container whose fds did not
+            come through ww runtime; at poststop, remove what ww made for it
 
 See ww run --help, and README.md for the SOURCE forms and the contract.
 `

@@ -171,7 +171,7 @@ func runtimeWrapper(t *testing.T) string {
 func runtimeWrapperWith(t *testing.T, policy string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), runtimeName)
-	script := "#!/bin/sh\nWW_POLICY=" + policy + " exec " + wwBin + " runtime \"$@\"\n"
+	script := "#!/bin/sh\nWW_POLICY=" + policy + " WW_STATE_DIR=" + stateDir + " exec " + wwBin + " runtime \"$@\"\n"
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

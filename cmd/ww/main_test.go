@@ -14,11 +14,14 @@ import (
 	"time"
 
 	"github.com/containerd/console"
+
+	"github.com/ww-dev/ww/hook"
 )
 
 // Binaries built once for every test in this package.
 var (
 	runtimePolicy string
+	stateDir      string
 	wwBin         string
 	probeBin      string
 	sdprobeBin    string
@@ -72,6 +75,9 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		os.Setenv("WW_POLICY", runtimePolicy)
+		// ww runtime's records of containers, apart from the node's.
+		stateDir = filepath.Join(dir, "state")
+		os.Setenv(hook.DirEnv, stateDir)
 		return m.Run()
 	}()
 	os.Exit(code)

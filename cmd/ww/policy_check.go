@@ -48,6 +48,9 @@ func writeGrants(w io.Writer, p *policy.Policy) {
 	} else {
 		fmt.Fprintf(w, "Node policy %s is valid.\n", p.Path())
 	}
+	if p.Hooks() {
+		fmt.Fprintln(w, "ww runtime adds ww hook's createRuntime and poststop hooks to the configs it edits.")
+	}
 	if p.Audit() != "" {
 		fmt.Fprintf(w, "Every decision is appended to %s.\n", p.Audit())
 	}

@@ -54,6 +54,7 @@ func TestPolicyCheck(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "none.yaml")
 	bad := writeTestPolicy(t, "version: 1\nraw:\n  - namespaces: [shop]\n    files: [srv]\n", 0o644)
 	writable := writeTestPolicy(t, testPolicyYAML, 0o666)
+	hooked := writeTestPolicy(t, "version: 1\nhooks: true\n", 0o644)
 	tests := []struct {
 		name   string
 		env    string // WW_POLICY
@@ -77,6 +78,10 @@ func TestPolicyCheck(t *testing.T) {
 			"  node:pg                unix:/run/postgresql/.s.PGSQL.5432",
 		}, ""},
 		{"WW_POLICY, its grants", good, nil, 0, []string{"Node policy " + good + " is valid."}, ""},
+		{"hooks: true, said", missing, []string{hooked}, 0, []string{
+			"Node policy " + hooked + " is valid.",
+			"ww runtime adds ww hook's createRuntime and poststop hooks to the configs it edits.",
+		}, ""},
 		{"WW_POLICY missing, the default", missing, nil, 0, []string{
 			"No file at " + missing + ": the built-in default policy applies.",
 			"@local (containers outside Kubernetes):",

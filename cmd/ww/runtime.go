@@ -38,7 +38,7 @@ func runtimeMain(args []string, stderr io.Writer) error {
 	case err != nil:
 	case perr != nil || !a.Creates():
 		// The lower runtime is the judge of what it does not run.
-		err = passThrough(lower, args)
+		err = passOn(lower, a, args)
 	default:
 		err = create(lower, a)
 	}
@@ -72,6 +72,9 @@ func create(lower string, a *runcargs.Args) error {
 		return err
 	}
 	if !c.edits() {
+		if len(c.pod) > 0 {
+			return createSandbox(lower, a)
+		}
 		return passThrough(lower, a.Argv)
 	}
 	quietRuntime()
@@ -123,6 +126,8 @@ func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 			return err
 		}
 		netns = g.listenNetNS()
+		takePodListeners(lower, a, c, grants, netns)
+		c.hooks = g.p.Hooks()
 	}
 	m, err := planFDs(grants, caller)
 	if err != nil {
@@ -165,16 +170,17 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	if err != nil {
 		return err
 	}
-	if err := openFDs(m, c); err != nil {
+	rec, err := openRecorded(lower, a, m, c)
+	if err != nil {
 		return err
 	}
 	kept := false
-	defer func() { closeFDs(m, kept) }()
+	defer func() { closeFDs(m, kept); rec.end(kept, a) }()
 	mods, err := configEdits(m, c, caller)
 	if err != nil {
 		return err
 	}
-	if err := spec.Apply(cfg.Spec, mods...); err != nil {
+	if err := spec.Apply(cfg.Spec, append(mods, hookEdits(c)...)...); err != nil {
 		return err
 	}
 	if sig := sigs.held(); sig != 0 {

@@ -26,6 +26,9 @@ type gate interface {
 type grant struct {
 	spec.FDRequest
 	open fdmgr.Source
+	// held is the fd of a listener taken from the pod's sandbox, handed
+	// over instead of opening open; 0 for none.
+	held int
 }
 
 // judgeAll asks g about every request, in order, and stops at the first

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,8 +15,12 @@ import (
 // TestRuntimeKilledCreate kills ww runtime create with SIGTERM and with
 // SIGKILL at random moments, with real runc: config.json is always the
 // old or the new version, no temporary file is left, and once the
-// container is deleted as an engine deletes it, nothing of it remains.
-// After SIGTERM, a create that did not finish leaves no file ww made.
+// container is deleted as an engine deletes it (through ww runtime),
+// nothing of it remains: no file ww made, whatever the signal (a socket
+// file always goes; a create= file stays only with a container that was
+// created, which may have written it), no record; a file that was there
+// before stays. After SIGTERM, a create that did not finish leaves no file
+// ww made even before the delete.
 func TestRuntimeKilledCreate(t *testing.T) {
 	requireRunc(t)
 	runs := 200
@@ -30,9 +33,14 @@ func TestRuntimeKilledCreate(t *testing.T) {
 			sockDir := t.TempDir()
 			sock := filepath.Join(sockDir, "s.sock")
 			made := filepath.Join(sockDir, "made.log")
+			pre := filepath.Join(sockDir, "pre.log")
+			if err := os.WriteFile(pre, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			bundle := annotated(t, []string{"fds"}, map[string]string{
 				"fd.ww.dev/s":   "listen:unix:" + sock,
 				"fd.ww.dev/log": "file:" + made + "?mode=a&create=0600",
+				"fd.ww.dev/pre": "file:" + pre + "?mode=a&create=0600",
 			})
 			path := filepath.Join(bundle, "config.json")
 			old, err := os.ReadFile(path)
@@ -62,7 +70,7 @@ func TestRuntimeKilledCreate(t *testing.T) {
 				}
 				switch {
 				case bytes.Equal(cfg, old):
-				case newer == nil && bytes.Contains(cfg, []byte("WW_FD_LOG=3")):
+				case newer == nil && bytes.Contains(cfg, []byte("WW_FD_LOG=3")) && bytes.Contains(cfg, []byte("WW_FD_PRE=4")):
 					newer = cfg
 				case bytes.Equal(cfg, newer):
 				default:
@@ -81,11 +89,28 @@ func TestRuntimeKilledCreate(t *testing.T) {
 						}
 					}
 				}
-				exec.Command("runc", "--root", s.root, "delete", "--force", id).Run()
+				var recs []byte
+				for _, r := range recordFiles(t, id+"@") {
+					b, _ := os.ReadFile(filepath.Join(stateDir, r))
+					recs = append(recs, b...)
+				}
+				s.run("delete", "--force", id)
 				if _, code := s.run("state", id); code == 0 {
 					t.Fatalf("run %d: container %s outlived its delete", i, id)
 				}
-				os.Remove(sock)
+				if _, err := os.Lstat(sock); err == nil {
+					t.Fatalf("run %d: socket file %s outlived the delete", i, sock)
+				}
+				if _, err := os.Lstat(made); err == nil && !created {
+					b, _ := os.ReadFile(s.log)
+					t.Fatalf("run %d: %s, made for a container that never was, outlived the delete; state %q; log %s; records before it: %s", i, made, st, lastLines(b, 4), recs)
+				}
+				if _, err := os.Lstat(pre); err != nil {
+					t.Fatalf("run %d: %s, there before, is gone: %v", i, pre, err)
+				}
+				if left := recordFiles(t, id+"@"); len(left) > 0 {
+					t.Fatalf("run %d: records %q outlived the delete", i, left)
+				}
 				os.Remove(made)
 			}
 			t.Logf("%d of %d creates ended by %v", killed, runs, sig)
@@ -104,6 +129,23 @@ func TestRuntimeKilledCreate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recordFiles lists the files in the tests' records folder that name
+// a container whose ID contains stem, temporary ones too.
+func recordFiles(t *testing.T, stem string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(stateDir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.Contains(e.Name(), stem) {
+			names = append(names, e.Name())
+		}
+	}
+	return names
 }
 
 // tempFilesIn lists the temporary config files in a bundle.

@@ -64,7 +64,11 @@ func planFDs(grants []grant, caller callerFDs) (*fdmgr.FDManager, error) {
 	m := fdmgr.NewFDManager()
 	m.First = caller.first()
 	for _, g := range grants {
-		if err := m.AddSource(g.Name, g.open); err != nil {
+		add := m.AddSource
+		if g.held > 0 {
+			add = func(name string, s fdmgr.Source) error { return m.AddHeld(name, s, g.held) }
+		}
+		if err := add(g.Name, g.open); err != nil {
 			return nil, fmt.Errorf("annotation %q: %q: %w", g.Key, quoteValue(g.Source), err)
 		}
 	}

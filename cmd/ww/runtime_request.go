@@ -19,10 +19,15 @@ type createRequest struct {
 	data []byte // its bytes as read
 	head *spec.Head
 	reqs spec.Requests
+	// pod are the listeners a pod's sandbox holds for the pod's
+	// containers (see createSandbox); none for any other container.
+	pod []spec.FDRequest
 	// stale is whether process.env holds WW_FD_* variables, left by an
 	// earlier create of this bundle: they are ww's, and must go when
 	// nothing asks for them any more.
 	stale bool
+	// hooks says that the node policy asks for ww's hooks in the config.
+	hooks bool
 }
 
 // readRequest reads the config.json of bundle and what its annotations
@@ -50,7 +55,7 @@ func parseRequest(path string, data []byte) (*createRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &createRequest{path: path, data: data, head: head, reqs: reqs}
+	r := &createRequest{path: path, data: data, head: head, reqs: reqs, pod: spec.PodListeners(head.Annotations)}
 	for _, kv := range head.Env {
 		if strings.HasPrefix(kv, fdmgr.EnvPrefix) {
 			r.stale = true

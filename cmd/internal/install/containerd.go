@@ -99,8 +99,14 @@ func containerdInstall(p *Plan, o Options, main *containerdConfig) error {
 		}
 	}
 	for _, f := range shadowing(main, loaded, o.DropIn) {
-		p.Notes = append(p.Notes, fmt.Sprintf("warning: containerd 1.x loads %s after %s, and its CRI section replaces "+
+		p.Warnings = append(p.Warnings, fmt.Sprintf("containerd 1.x loads %s after %s, and its CRI section replaces "+
 			"the drop-in's: the %s handler is lost until that file sorts before it or is imported earlier", f, o.DropIn, o.Handler))
+	}
+	for _, name := range main.disabled {
+		if name == "cri" || name == criPlugin(main.version) || name == criPluginV2 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s disables the CRI plugin (disabled_plugins = [%q]): "+
+				"the kubelet cannot use this containerd until it is taken out of the list", o.Config, name))
+		}
 	}
 	if h := handlerIn(main.plugins, main.version, o.Handler); h != nil {
 		p.Notes = append(p.Notes, fmt.Sprintf("%s also defines the %s handler; the drop-in's values win", o.Config, o.Handler))

@@ -19,6 +19,9 @@ type containerdConfig struct {
 	version int64
 	imports []string
 	plugins map[string]any
+	// disabled is disabled_plugins: Docker's containerd packages
+	// disable the CRI.
+	disabled []string
 }
 
 func readContainerdConfig(flagName, path string) (*containerdConfig, error) {
@@ -47,6 +50,13 @@ func readContainerdConfig(flagName, path string) (*containerdConfig, error) {
 		}
 	}
 	c.plugins, _ = doc["plugins"].(map[string]any)
+	if list, ok := doc["disabled_plugins"].([]any); ok {
+		for _, s := range list {
+			if s, ok := s.(string); ok {
+				c.disabled = append(c.disabled, s)
+			}
+		}
+	}
 	return c, nil
 }
 

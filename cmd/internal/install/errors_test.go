@@ -109,3 +109,32 @@ func TestSecondInstallSaysNothingChanged(t *testing.T) {
 		}
 	}
 }
+
+func TestContainerdWarnsOfADisabledCRI(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.toml")
+	// As Docker's containerd.io package writes it.
+	if err := os.WriteFile(config, []byte("version = 2\ndisabled_plugins = [\"cri\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Containerd(Options{Config: config, DropIn: filepath.Join(dir, "ww.toml"), Handler: "ww", RuntimePath: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config + ` disables the CRI plugin (disabled_plugins = ["cri"]): the kubelet cannot use this containerd until it is taken out of the list`
+	if !strings.Contains(strings.Join(p.Warnings, "\n"), want) {
+		t.Errorf("warnings %q lack %q", p.Warnings, want)
+	}
+	// Said again when there is nothing to change.
+	if err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = Containerd(Options{Config: config, DropIn: filepath.Join(dir, "ww.toml"), Handler: "ww", RuntimePath: "/r"}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	p.Report(&out, false)
+	if !strings.HasPrefix(out.String(), "nothing to change") || !strings.Contains(out.String(), "warning: "+want+"\n") {
+		t.Errorf("a second run says\n%s", out.String())
+	}
+}

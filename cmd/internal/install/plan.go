@@ -23,9 +23,11 @@ type Change struct {
 // Plan is what an install or an uninstall does to the node.
 type Plan struct {
 	Changes []Change
-	Notes   []string // what the operator should know, one line each
-	Restart string   // the command that makes the runtime load the result
-	Handler string   // the handler an install adds, for the RuntimeClass hint
+	Notes   []string // what the operator should know of a change, one line each
+	// Warnings are about the configuration as it is, said on every run.
+	Warnings []string
+	Restart  string // the command that makes the runtime load the result
+	Handler  string // the handler an install adds, for the RuntimeClass hint
 }
 
 // Add appends c unless the file already holds exactly c.Data (or, for a
@@ -68,6 +70,11 @@ func (p *Plan) Apply() error {
 
 // Report tells w what the plan does (dryRun: would do), then the notes.
 func (p *Plan) Report(w io.Writer, dryRun bool) {
+	defer func() {
+		for _, warning := range p.Warnings {
+			fmt.Fprintln(w, "warning: "+warning)
+		}
+	}()
 	if len(p.Changes) == 0 {
 		fmt.Fprintln(w, "nothing to change: the configuration already is as asked")
 		return

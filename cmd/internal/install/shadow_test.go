@@ -27,9 +27,9 @@ func TestContainerd1ImportAfterTheDropIn(t *testing.T) {
 			}, dropIn: "conf.d/ww.toml"}
 			_, o := writeCase(t, c)
 			p := plan(t, o)
-			warned := strings.Contains(strings.Join(p.Notes, "\n"), "warning: containerd 1.x loads "+filepath.Join(filepath.Dir(o.DropIn), tt.other))
+			warned := strings.Contains(strings.Join(p.Warnings, "\n"), "containerd 1.x loads "+filepath.Join(filepath.Dir(o.DropIn), tt.other))
 			if warned != tt.lost {
-				t.Errorf("warned %v, want %v: %q", warned, tt.lost, p.Notes)
+				t.Errorf("warned %v, want %v: %q", warned, tt.lost, p.Warnings)
 			}
 			if err := p.Apply(); err != nil {
 				t.Fatal(err)

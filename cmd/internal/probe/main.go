@@ -22,6 +22,10 @@
 //	                     sandbox process)
 //	probe serve NAME     print the report, then answer each connection
 //	                     to the listener at $WW_FD_NAME with its own pid
+//	probe answer NAME    answer each connection to the listener WW_FD_NAME
+//	                     with "PID START INODE"; end on SIGTERM (see answer)
+//	probe answer-bind PORT
+//	                     the same on a listener it binds itself
 package main
 
 import (
@@ -83,6 +87,8 @@ func main() {
 		pause()
 	case "serve":
 		serve(r, os.Args[2])
+	case "answer", "answer-bind":
+		answer(mode, os.Args[2])
 	default:
 		fmt.Fprintf(os.Stderr, "probe: unknown mode %q\n", mode)
 		os.Exit(64)

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// hooksDir is a copy of deploy/hooks.d for the tests: the hook is the
+// tests' ww, with the tests' records folder.
+func hooksDir(t *testing.T) string {
+	t.Helper()
+	src, err := filepath.Glob("../../deploy/hooks.d/*.json")
+	if err != nil || len(src) == 0 {
+		t.Fatalf("deploy/hooks.d: %v, %d files", err, len(src))
+	}
+	dir := t.TempDir()
+	for _, f := range src {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(b), `"path": "/usr/local/bin/ww"`, `"path": "`+wwBin+`"`, 1)
+		s = strings.Replace(s, `"env": [`, `"env": ["WW_STATE_DIR=`+stateDir+`", `, 1)
+		if s == string(b) {
+			t.Fatalf("%s: no hook path or env to rewrite", f)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestHookPodman runs podman with --hooks-dir at deploy/hooks.d: through
+// ww-runtime the annotated container runs with its fds, and after --rm
+// no socket file ww bound is left; through podman's default runtime the
+// hook fails the container with its message.
+func TestHookPodman(t *testing.T) {
+	p := newPodman(t)
+	hooks := hooksDir(t)
+	sock := filepath.Join(shortTempDir(t, "wwhook"), "s.sock")
+	annotations := []string{"--annotation", "fd.ww.dev/s=listen:unix:" + sock, "--annotation", "fd.ww.dev/host=file:/etc/hostname"}
+	podmanRun := func(runtime ...string) (string, string, int) {
+		args := []string{"--hooks-dir", hooks, "run", "--rm", "--pull", "never", "--network", "none", "--cgroup-parent", "/" + podmanCgroup,
+			"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"}
+		args = append(append(args, runtime...), annotations...)
+		return p.run(t, nil, append(args, p.image, "/probe", "fds")...)
+	}
+	t.Run("through ww-runtime: runs with its fds, no socket file after --rm", func(t *testing.T) {
+		out, stderr, code := podmanRun("--runtime", p.runtime)
+		p.checkRuntimeState(t)
+		if code != 0 {
+			t.Fatalf("podman run: exit %d: %s", code, stderr)
+		}
+		r := parseReport(t, out)
+		if !strings.HasPrefix(r.FDs[4], "socket:") || !strings.Contains(strings.Join(r.Env, " "), "WW_FD_S=4") {
+			t.Errorf("fds %v, env %v; want the socket at 4, named s", r.FDs, r.Env)
+		}
+		if _, err := os.Lstat(sock); err == nil {
+			t.Errorf("socket file %s left after podman run --rm", sock)
+		}
+	})
+	t.Run("through the default runtime: fails with the hook's message", func(t *testing.T) {
+		_, stderr, code := podmanRun()
+		want := `fds host, s were not delivered: ww runtime has no record of this container: it was not started through ww-runtime: check its RuntimeClass`
+		if code == 0 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, stderr %q; want a failure saying %s", code, stderr, want)
+		}
+		if out, _, _ := p.run(t, nil, "ps", "--all", "--quiet"); out != "" {
+			t.Errorf("containers left: %q", out)
+		}
+	})
+}

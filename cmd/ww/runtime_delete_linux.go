@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/cmd/internal/runcargs"
+	"github.com/ww-dev/ww/hook"
+)
+
+// passOn is every call but create and run: an exec of the lower runtime,
+// except a delete of a container that ww runtime keeps a record of,
+// which ww waits for to remove what it made for the container once it is
+// gone. Finding out costs one stat.
+func passOn(lower string, a *runcargs.Args, args []string) error {
+	id := deleteID(a)
+	if id == "" {
+		return passThrough(lower, args)
+	}
+	dir := hook.DirFromEnv(os.Environ())
+	if !hook.Exists(dir, id, a.Root) {
+		return passThrough(lower, args)
+	}
+	store, err := hook.OpenStore(dir, false)
+	if err != nil {
+		return passThrough(lower, args)
+	}
+	rec, err := store.Read(id, a.Root)
+	if err != nil {
+		return passThrough(lower, args)
+	}
+	code, err := forkWait(lower, append([]string{lower}, args...), lowerEnv(os.Environ(), lower), nil)
+	if err != nil {
+		return &exitError{code: exitCannotExec, err: fmt.Errorf("exec %q: %w", lower, err)}
+	}
+	// runc's delete --force of a container that does not exist works
+	// too: only a delete that did not work asks whether it is gone.
+	gone := code == 0
+	if !gone {
+		gone, _ = containerGone(lower, a.Root, id)
+	}
+	if gone {
+		store.Clean(rec, rec.Created) // best effort: the delete's status counts
+	}
+	if code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// deleteID is the container ID of a delete call, or "" for other calls
+// and argv that ww does not read with certainty.
+func deleteID(a *runcargs.Args) string {
+	if a == nil || a.Command != "delete" || a.Help || a.Version {
+		return ""
+	}
+	id := ""
+	for _, arg := range a.CommandArgs {
+		switch arg {
+		case "-f", "--force", "-force", "--force=true", "--force=false":
+			continue
+		}
+		if len(arg) > 0 && arg[0] == '-' || id != "" {
+			return ""
+		}
+		id = arg
+	}
+	return id
+}
+
+// containerGone asks the lower runtime whether container id under root
+// exists: gone only when it says so, not on any other error.
+func containerGone(lower, root, id string) (bool, error) {
+	argv := []string{lower}
+	if root != "" {
+		argv = append(argv, "--root", root)
+	}
+	argv = append(argv, "state", id)
+	var out []byte
+	code, err := forkWait(lower, argv, lowerEnv(os.Environ(), lower), &out)
+	if err != nil {
+		return false, fmt.Errorf("exec %q: %w", lower, err)
+	}
+	return code != 0 && bytes.Contains(out, []byte("does not exist")), nil
+}
+
+// forkWait runs argv and returns its exit status; with out, its standard
+// output and error go there (at most 64 KiB), else they are ww's. Plain
+// system calls: it runs where the Go runtime's poller must not start.
+func forkWait(path string, argv, env []string, out *[]byte) (int, error) {
+	files := []uintptr{0, 1, 2}
+	var p [2]int
+	if out != nil {
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			return 0, err
+		}
+		defer func() {
+			if p[0] >= 0 {
+				unix.Close(p[0])
+			}
+		}()
+		null, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			unix.Close(p[1])
+			return 0, err
+		}
+		defer unix.Close(null)
+		files = []uintptr{uintptr(null), uintptr(p[1]), uintptr(p[1])}
+	}
+	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: files})
+	if out != nil {
+		unix.Close(p[1])
+	}
+	if err != nil {
+		return 0, err
+	}
+	if out != nil {
+		buf := make([]byte, 64<<10)
+		n := 0
+		for n < len(buf) {
+			m, err := unix.Read(p[0], buf[n:])
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			if m <= 0 {
+				break
+			}
+			n += m
+		}
+		*out = buf[:n]
+		unix.Close(p[0]) // a child with more to say gets EPIPE, not a hang
+		p[0] = -1
+	}
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if !errors.Is(err, syscall.EINTR) {
+			if err != nil {
+				return 0, err
+			}
+			break
+		}
+	}
+	if ws.Signaled() {
+		return exitSignalsBase + int(ws.Signal()), nil
+	}
+	return ws.ExitStatus(), nil
+}

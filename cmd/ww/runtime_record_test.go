@@ -1,0 +1,159 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ww-dev/ww/hook"
+)
+
+// bindLeft leaves a unix socket file at path, as a create killed right
+// after its bind does.
+func bindLeft(t *testing.T, path string) {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRuntimeStaleRecord: a create that finds the record of a container
+// of the same ID and root that the lower runtime no longer knows (its
+// create was killed before it recorded what it made) removes the files
+// that record names which ww made, keeps one that was there before, and
+// writes its own record; a create of an ID whose container exists is
+// refused before anything is made.
+func TestRuntimeStaleRecord(t *testing.T) {
+	requireRunc(t)
+	s := newShim(t, wwBin)
+	dir := t.TempDir()
+	sock, made, pre := filepath.Join(dir, "s.sock"), filepath.Join(dir, "made.log"), filepath.Join(dir, "pre.log")
+	if err := os.WriteFile(pre, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := testID("ww-stale")
+	old := t.TempDir()
+	store, err := hook.OpenStore(stateDir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := hook.Begin(id, s.root, old, []hook.File{{Path: sock, Socket: true}, {Path: made}, {Path: pre}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	bindLeft(t, sock)
+	if err := os.WriteFile(made, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bundle := annotated(t, []string{"fds"}, map[string]string{"fd.ww.dev/host": "file:/etc/hostname"})
+	if _, code := s.create(id, bundle, nil); code != 0 {
+		b, _ := os.ReadFile(s.log)
+		t.Fatalf("create: exit %d; log %s", code, lastLines(b, 3))
+	}
+	for p, want := range map[string]bool{sock: false, made: false, pre: true} {
+		if _, err := os.Lstat(p); (err == nil) != want {
+			t.Errorf("%s: there %v, want %v", filepath.Base(p), err == nil, want)
+		}
+	}
+	got, err := store.Read(id, s.root)
+	if err != nil || got.Bundle != bundle || !got.Created {
+		t.Fatalf("record after the create: %+v, %v; want the new bundle's, created", got, err)
+	}
+	// The container exists: a second create is refused, its record kept.
+	other := annotated(t, []string{"fds"}, map[string]string{"fd.ww.dev/s": "listen:unix:" + sock})
+	if _, code := s.create(id, other, nil); code == 0 {
+		t.Fatal("a second create of a live container's ID worked")
+	}
+	b, _ := os.ReadFile(s.log)
+	if want := `container \"` + id + `\" exists (`; !strings.Contains(string(b), want) {
+		t.Errorf("log %s\nwant it to contain %s", lastLines(b, 2), want)
+	}
+	if _, err := os.Lstat(sock); err == nil {
+		t.Error("a refused create bound its socket")
+	}
+	if got, err := store.Read(id, s.root); err != nil || got.Bundle != bundle {
+		t.Errorf("record after a refused create: %+v, %v", got, err)
+	}
+	// ww runtime's delete removes the record with the container.
+	if _, code := s.run("delete", "--force", id); code != 0 {
+		t.Fatalf("delete: exit %d", code)
+	}
+	if store.Has(id, s.root) {
+		t.Error("record outlived ww runtime delete")
+	}
+}
+
+// TestRuntimeDelete: a delete of a container that ww keeps no record of
+// is one exec of the lower runtime (whose parent is then ww's caller, not
+// ww); with a record, ww waits for the lower runtime's delete, passes its
+// status on, and once the container is gone removes the socket file it
+// made and the record: after a delete that worked, and after one that
+// failed for a container the lower runtime does not know.
+func TestRuntimeDelete(t *testing.T) {
+	for _, status := range []int{0, 1} {
+		lower := newFakeLower(t, 0)
+		r := newRuntimeCall(t, lower)
+		id := testID("ww-delete-" + strconv.Itoa(status))
+		parentOf := func(l *fakeLower) string {
+			t.Helper()
+			m, _ := filepath.Glob(filepath.Join(l.dir, "call.*.parent"))
+			if len(m) != 1 {
+				t.Fatalf("%d calls recorded their parent, want 1", len(m))
+			}
+			b, _ := os.ReadFile(m[0])
+			return strings.TrimSpace(string(b))
+		}
+		r.env = append(r.env, `WW_FAKE_HOOK=readlink /proc/$PPID/exe > "$n.parent"`)
+		if _, code := r.run(t, "delete", "--force", id); code != 0 {
+			t.Fatalf("delete without a record: exit %d", code)
+		}
+		if p := parentOf(lower); p == wwBin {
+			t.Errorf("delete without a record: the lower runtime's parent is ww, want one exec")
+		}
+		sock := filepath.Join(t.TempDir(), "s.sock")
+		bundle := fakeBundle(t, map[string]string{"fd.ww.dev/s": "listen:unix:" + sock}, nil)
+		if _, code := r.run(t, "create", "--bundle", bundle, id); code != 0 {
+			t.Fatalf("create: exit %d: %s", code, r.logLine(t))
+		}
+		if _, err := os.Lstat(sock); err != nil || !hook.Exists(stateDir, id, "/run/ww-test-fake") {
+			t.Fatalf("after create: socket %v, record %v", err, hook.Exists(stateDir, id, "/run/ww-test-fake"))
+		}
+		failing := newFakeLower(t, status)
+		d := newRuntimeCall(t, failing)
+		d.env = append(withoutEnv(r.env, "WW_LOWER_RUNTIME="+lower.path), "WW_LOWER_RUNTIME="+failing.path)
+		if _, code := d.run(t, "delete", id); code != status {
+			t.Errorf("delete with a record: exit %d, want the lower runtime's %d", code, status)
+		}
+		if p := parentOf(failing); p != wwBin {
+			t.Errorf("delete with a record: the lower runtime's parent is %s, want ww", p)
+		}
+		if _, err := os.Lstat(sock); err == nil {
+			t.Errorf("lower status %d: socket file outlived the delete", status)
+		}
+		if hook.Exists(stateDir, id, "/run/ww-test-fake") {
+			t.Errorf("lower status %d: record outlived the delete", status)
+		}
+	}
+}
+
+// withoutEnv is env without the entry kv.
+func withoutEnv(env []string, kv string) []string {
+	var out []string
+	for _, e := range env {
+		if e != kv {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -1,0 +1,116 @@
+package hook
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// Clean removes what ww made on the host for the container of r, then r
+// itself, once the container does not exist. A file is removed only while
+// it is the one ww made: by its recorded identity; a path recorded before
+// opening, with no identity yet (ww was killed in between), only when its
+// file is of the kind that source makes, was born after r was begun, and
+// no other record claims it. With keepCreated, files made by create= stay:
+// the container ran and may have written what its user wants to keep.
+// What is already gone is no error; the record is removed unless a newer
+// one of the same ID and root replaced it meanwhile.
+func (s *Store) Clean(r *Record, keepCreated bool) error {
+	var errs []error
+	for _, f := range r.Files {
+		if keepCreated && !f.Socket {
+			continue
+		}
+		if err := s.removeFile(r, f); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cur, err := s.Read(r.ID, r.Root); err == nil && cur.Begun != r.Begun {
+		return errors.Join(errs...)
+	}
+	if err := s.Remove(r); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// removeFile removes f if it is ww's.
+func (s *Store) removeFile(r *Record, f File) error {
+	dir, name := filepath.Split(f.Path)
+	if name == "" {
+		return nil
+	}
+	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil // the folder is gone, and with it the file
+	}
+	defer unix.Close(dfd)
+	var stx unix.Statx_t
+	if err := unix.Statx(dfd, name, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_TYPE|unix.STATX_INO|unix.STATX_BTIME|unix.STATX_CTIME, &stx); err != nil {
+		return nil
+	}
+	dev := unix.Mkdev(stx.Dev_major, stx.Dev_minor)
+	if f.made() {
+		if dev != f.Dev || stx.Ino != f.Ino {
+			return nil // not the file ww made: it went, and another came
+		}
+	} else if !s.bornOfIntent(r, f, &stx, dev) {
+		return nil
+	}
+	if err := unix.Unlinkat(dfd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("remove %q: %w", f.Path, err)
+	}
+	return nil
+}
+
+// bornOfIntent tells whether a file found at a path that r intended, with
+// no identity recorded, is the one ww made there: the kind the source
+// makes, not the file that was at the path when r was begun, born after
+// that (a file that was there before is never removed), and not one that
+// another record holds as made. Where the file
+// system keeps no birth time, the file stays: nothing else tells a file
+// born in that moment from one changed then.
+func (s *Store) bornOfIntent(r *Record, f File, stx *unix.Statx_t, dev uint64) bool {
+	kind := uint16(unix.S_IFREG)
+	if f.Socket {
+		kind = unix.S_IFSOCK
+	}
+	if stx.Mode&unix.S_IFMT != kind || stx.Mask&unix.STATX_BTIME == 0 {
+		return false
+	}
+	if (dev == f.PrevDev && stx.Ino == f.PrevIno) || stx.Btime.Sec*1e9+int64(stx.Btime.Nsec) < r.Begun {
+		return false
+	}
+	return !s.claimed(r, dev, stx.Ino)
+}
+
+// claimed reports whether a record other than r names the file dev, ino
+// as made. An unreadable store claims everything: no file is removed on
+// a guess.
+func (s *Store) claimed(r *Record, dev, ino uint64) bool {
+	names, err := s.names("")
+	if err != nil {
+		return true
+	}
+	own, _ := Name(r.ID, r.Root)
+	for _, name := range names {
+		if name == own {
+			continue
+		}
+		o, err := s.read(name)
+		if errors.Is(err, ErrNoRecord) {
+			continue
+		}
+		if err != nil {
+			return true
+		}
+		for _, f := range o.Files {
+			if f.made() && f.Dev == dev && f.Ino == ino {
+				return true
+			}
+		}
+	}
+	return false
+}

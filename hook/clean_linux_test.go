@@ -1,0 +1,109 @@
+package hook
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// identity is the device and inode of path.
+func identity(t *testing.T, path string) (uint64, uint64) {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Lstat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return uint64(st.Dev), st.Ino
+}
+
+func write(t *testing.T, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// TestCleanMade: a file ww made is removed while it is that file; one
+// that replaced it stays; create= files stay with keepCreated; the record
+// goes.
+func TestCleanMade(t *testing.T) {
+	s := newStore(t)
+	dir := t.TempDir()
+	made, replaced, kept := filepath.Join(dir, "made"), filepath.Join(dir, "replaced"), filepath.Join(dir, "kept")
+	r, err := Begin("c", "", dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{made, replaced, kept} {
+		write(t, p)
+		dev, ino := identity(t, p)
+		r.Files = append(r.Files, File{Path: p, Socket: p != kept, Dev: dev, Ino: ino})
+	}
+	if err := s.Write(r); err != nil {
+		t.Fatal(err)
+	}
+	// Made while the old one lives, the new file has an inode of its own.
+	write(t, replaced+".new")
+	if err := os.Rename(replaced+".new", replaced); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Clean(r, true); err != nil {
+		t.Fatal(err)
+	}
+	if exists(made) || !exists(replaced) || !exists(kept) {
+		t.Errorf("after Clean: made %v (want gone), replaced %v, kept %v (want both there)", exists(made), exists(replaced), exists(kept))
+	}
+	if s.Has("c", "") {
+		t.Error("record outlived Clean")
+	}
+	if err := s.Clean(r, false); err != nil { // again: nothing left, no error
+		t.Errorf("second Clean: %v", err)
+	}
+	if exists(replaced) == false {
+		t.Error("second Clean removed a file ww did not make")
+	}
+}
+
+// TestCleanIntended: of paths recorded before opening (a create killed
+// before it recorded what it made), a file born after the record was
+// begun is removed; one that was there before, or that another record
+// holds as made, or of another kind, stays.
+func TestCleanIntended(t *testing.T) {
+	s := newStore(t)
+	dir := t.TempDir()
+	before, after, claimed, wrongKind := filepath.Join(dir, "before"), filepath.Join(dir, "after"), filepath.Join(dir, "claimed"), filepath.Join(dir, "kind")
+	write(t, before)
+	r, err := Begin("c", "", dir, []File{{Path: before}, {Path: after}, {Path: claimed}, {Path: wrongKind, Socket: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(r); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{after, claimed, wrongKind} {
+		write(t, p)
+	}
+	other, err := Begin("d", "", dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, ino := identity(t, claimed)
+	other.Files = []File{{Path: claimed, Dev: dev, Ino: ino}}
+	if err := s.Write(other); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Clean(r, false); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{before: true, after: false, claimed: true, wrongKind: true} {
+		if exists(p) != want {
+			t.Errorf("%s: there %v, want %v", filepath.Base(p), exists(p), want)
+		}
+	}
+}

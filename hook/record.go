@@ -1,0 +1,139 @@
+package hook
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Record is what ww runtime keeps about one container it handed fds to.
+type Record struct {
+	// ID is the container ID, Root the lower runtime's --root as given
+	// (made absolute; "" for its default).
+	ID   string `json:"id"`
+	Root string `json:"root"`
+	// Bundle is the bundle's absolute path, and BundleDev, BundleIno its
+	// folder's identity: the runtime may give the bundle in the state by
+	// another path (symbolic links resolved).
+	Bundle    string `json:"bundle"`
+	BundleDev uint64 `json:"bundleDev"`
+	BundleIno uint64 `json:"bundleIno"`
+	// Begun is when the record was begun, in nanoseconds since the epoch:
+	// a file at an intended path that is older is not ww's.
+	Begun int64 `json:"begun"`
+	// Created says that the container was created, or may have run: the
+	// files made by create= then hold what it wrote, and stay.
+	Created bool `json:"created,omitempty"`
+	// FDs are the fds handed over, empty until opened.
+	FDs []FD `json:"fds,omitempty"`
+	// Files are the files that opening may make (Ino zero: intended) or
+	// made.
+	Files []File `json:"files,omitempty"`
+}
+
+// FD is one named fd handed to the container: where it lands and the
+// identity of the object ww opened (for a socket, its inode on sockfs).
+type FD struct {
+	Name   string `json:"name"`
+	Target int    `json:"fd"`
+	Dev    uint64 `json:"dev"`
+	Ino    uint64 `json:"ino"`
+}
+
+// File is a file on the host that opening a source makes: the socket
+// file of a listen:unix: source (Socket), or a file opened with create=.
+// Ino is zero while it is only intended; then PrevDev, PrevIno is the
+// identity of what was at the path when the record was begun, if
+// anything.
+type File struct {
+	Path    string `json:"path"`
+	Socket  bool   `json:"socket,omitempty"`
+	Dev     uint64 `json:"dev,omitempty"`
+	Ino     uint64 `json:"ino,omitempty"`
+	PrevDev uint64 `json:"prevDev,omitempty"`
+	PrevIno uint64 `json:"prevIno,omitempty"`
+}
+
+// made reports whether the file is known by its identity.
+func (f File) made() bool { return f.Ino != 0 }
+
+// maxRecord bounds the read of a record: a thousand fds with long names
+// and paths fit many times over.
+const maxRecord = 4 << 20
+
+// Name is the file name of the record of container id under the lower
+// runtime's root: the ID, '@', and a hash of the root. A runtime takes
+// IDs of letters, digits and "_+-." only; another ID is refused, as it
+// could name a path.
+func Name(id, root string) (string, error) {
+	if err := checkID(id); err != nil {
+		return "", err
+	}
+	if root != "" && !filepath.IsAbs(root) {
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			return "", fmt.Errorf("root %q: %w", clip(root), err)
+		}
+		root = abs
+	}
+	h := fnv.New64a()
+	h.Write([]byte(root))
+	return id + "@" + strconv.FormatUint(h.Sum64(), 16), nil
+}
+
+// checkID accepts the container IDs runc accepts.
+func checkID(id string) error {
+	if id == "" || id == "." || id == ".." || len(id) > 1024 {
+		return fmt.Errorf("container ID %q: not a valid ID", clip(id))
+	}
+	for _, c := range id {
+		ok := c == '_' || c == '+' || c == '-' || c == '.' ||
+			('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
+		if !ok {
+			return fmt.Errorf("container ID %q: %q is not a letter, digit, '_', '+', '-' or '.'", clip(id), c)
+		}
+	}
+	return nil
+}
+
+// isRecordName reports whether name is the file name of a record of id.
+func isRecordName(name, id string) bool {
+	rest, ok := strings.CutPrefix(name, id+"@")
+	return ok && rest != "" && !strings.ContainsAny(rest, "@.")
+}
+
+// marshal encodes a record.
+func (r *Record) marshal() ([]byte, error) { return json.Marshal(r) }
+
+// unmarshal decodes and checks a record.
+func unmarshal(data []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, err
+	}
+	if err := checkID(r.ID); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(r.Bundle, "/") {
+		return nil, errors.New("no absolute bundle path")
+	}
+	for _, f := range r.Files {
+		if !strings.HasPrefix(f.Path, "/") {
+			return nil, fmt.Errorf("file %q: not an absolute path", clip(f.Path))
+		}
+	}
+	return &r, nil
+}
+
+// clip cuts a long value for a message.
+func clip(s string) string {
+	const max = 256
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}
