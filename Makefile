@@ -66,7 +66,8 @@ demo: build
 
 # Times whole runs of ww against a minimal Go launcher, and with 1000
 # named fds against 1; then, as root with runc, ww runtime against a Go
-# program that only execs runc, for run and for a pass-through call; and
+# program that only execs runc, for run and for a pass-through call; then,
+# as root with containerd 1.6 and 2.x, pod cycles through the CRI; and
 # prints medians and ratios with their targets (a report: a missed target
 # does not fail). Flags for the driver go in BENCHFLAGS, e.g.
 # BENCHFLAGS='-rounds 3 -runs 50'; see bin/ww-bench -help.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
+
 	"github.com/ww-dev/ww/cmd/internal/cribed"
 )
 
@@ -18,7 +20,7 @@ func TestCRI(t *testing.T) {
 	requireRoot(t)
 	flavors, missing := cribed.Flavors()
 	for _, m := range missing {
-		t.Run(strings.Fields(m)[1], func(t *testing.T) { t.Skip(m) })
+		t.Run(strings.TrimSuffix(strings.Fields(m)[1], ":"), func(t *testing.T) { t.Skip(m) })
 	}
 	for _, f := range flavors {
 		t.Run(f.Name, func(t *testing.T) {
@@ -168,6 +170,13 @@ func startRefused(ctx context.Context, t *testing.T, d *cribed.Daemon, pod cribe
 			t.Errorf("start error %q does not say %q", err, w)
 		}
 	}
+	st, err := d.Runtime.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Status.StartedAt != 0 || st.Status.State == cri.ContainerState_CONTAINER_RUNNING {
+		t.Errorf("the refused container ran: %v, started at %d", st.Status.State, st.Status.StartedAt)
+	}
 	return p, id
 }
 
@@ -248,7 +257,7 @@ func testSandboxGetsNothing(ctx context.Context, t *testing.T, d *cribed.Daemon)
 		if strings.Contains(string(config), "WW_FD_") {
 			t.Errorf("handler %s: the sandbox's config.json has WW_FD_*", handler)
 		}
-		fdsOf[handler] = fdTargets(t, pid)
+		fdsOf[handler] = settledFDs(ctx, t, pid)
 	}
 	// It holds the pod's listener, and nothing else.
 	if strings.Join(fdsOf["ww"], " ") != strings.Join(append(fdsOf["runc"], "3=socket"), " ") {
@@ -273,9 +282,24 @@ func waitExe(ctx context.Context, t *testing.T, pid int, path string) {
 	}
 }
 
+// settledFDs lists what a process's fds are, pipe and socket numbers
+// blanked, once it holds no more than stdio or after a second: the
+// probe opens and closes files of its own as it starts (/proc/1/fd,
+// /proc/1/cgroup), which an fd that the runtime handed over outlasts.
+func settledFDs(ctx context.Context, t *testing.T, pid int) []string {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		fds := fdTargets(t, pid)
+		if len(fds) <= 3 || time.Now().After(deadline) || ctx.Err() != nil {
+			return fds
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // fdTargets lists what a process's fds are, pipe and socket numbers
-// blanked; the one the probe (pid 1 of its pid namespace) opens to list
-// its own is left out.
+// blanked.
 func fdTargets(t *testing.T, pid int) []string {
 	t.Helper()
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
@@ -286,9 +310,6 @@ func fdTargets(t *testing.T, pid int) []string {
 	var out []string
 	for _, e := range entries {
 		target, _ := os.Readlink(filepath.Join(dir, e.Name()))
-		if target == "/proc/1/fd" {
-			continue // the probe reading its own fds as it starts
-		}
 		if i := strings.Index(target, ":["); i > 0 {
 			target = target[:i]
 		}

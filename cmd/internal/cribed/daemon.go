@@ -116,13 +116,8 @@ func Start(ctx context.Context, o Options) (_ *Daemon, err error) {
 	if err := d.importImage(archive); err != nil {
 		return nil, err
 	}
-	// As the kubelet asks before it creates a container.
-	st, err := d.Images.ImageStatus(ctx, &cri.ImageStatusRequest{Image: &cri.ImageSpec{Image: Image}})
-	if err != nil {
-		return nil, fmt.Errorf("image status of %s: %w", Image, err)
-	}
-	if st.Image == nil {
-		return nil, fmt.Errorf("the CRI does not see %s after ctr images import", Image)
+	if err := d.waitImage(ctx); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -206,6 +201,28 @@ func (d *Daemon) start(ctx context.Context, log *os.File) error {
 		case <-ctx.Done():
 			return fmt.Errorf("containerd's CRI at %s: %w", d.Socket, err)
 		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitImage waits until the CRI's ImageService knows the image, as the
+// kubelet asks before it creates a container: the CRI plugin learns of
+// an image that ctr imported from an event, a moment later.
+func (d *Daemon) waitImage(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		st, err := d.Images.ImageStatus(ctx, &cri.ImageStatusRequest{Image: &cri.ImageSpec{Image: Image}})
+		if err != nil {
+			return fmt.Errorf("image status of %s: %w", Image, err)
+		}
+		if st.Image != nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the CRI does not see %s after ctr images import: %w", Image, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
