@@ -36,7 +36,7 @@ func Begin(id, root, bundle string, intended []File) (*Record, error) {
 	if err := unix.ClockGettime(unix.CLOCK_REALTIME_COARSE, &now); err != nil {
 		return nil, fmt.Errorf("clock: %w", err)
 	}
-	r := &Record{ID: id, Root: root, Bundle: abs, BundleDev: uint64(st.Dev), BundleIno: st.Ino, Begun: now.Nano()}
+	r := &Record{ID: id, Root: root, Bundle: abs, BundleDev: uint64(st.Dev), BundleIno: st.Ino, Begun: now.Nano(), Pid: unix.Getpid()}
 	r.Files = make([]File, len(intended))
 	for i, f := range intended {
 		f.Dev, f.Ino = 0, 0

@@ -16,5 +16,6 @@
 // created. Each write is atomic. A file is removed only while it is the
 // one recorded; a path recorded before opening, with no identity yet,
 // only when its file was born after the record was begun, is not what was
-// there before, and no other record claims it.
+// there before, and no other record claims it; a socket file, only when
+// no one listens on it.
 package hook

@@ -25,6 +25,10 @@ type Record struct {
 	// Begun is when the record was begun, in nanoseconds since the epoch:
 	// a file at an intended path that is older is not ww's.
 	Begun int64 `json:"begun"`
+	// Pid is the process of ww runtime that began the record, and so
+	// made its sockets: a socket file still listened on is ww's only when
+	// that process called listen.
+	Pid int `json:"pid,omitempty"`
 	// Created says that the container was created, or may have run: the
 	// files made by create= then hold what it wrote, and stay.
 	Created bool `json:"created,omitempty"`
