@@ -46,6 +46,11 @@ func Begin(id, root, bundle string, intended []File) (*Record, error) {
 		if unix.Lstat(f.Path, &st) == nil {
 			f.PrevDev, f.PrevIno = uint64(st.Dev), st.Ino
 		}
+		// Whoever writes a parent folder may put another folder, or a
+		// symbolic link, at its place later: a cleanup looks in this one.
+		if unix.Stat(filepath.Dir(f.Path), &st) == nil {
+			f.DirDev, f.DirIno = uint64(st.Dev), st.Ino
+		}
 		r.Files[i] = f
 	}
 	return r, nil

@@ -13,7 +13,8 @@ import (
 // itself, once the container does not exist. A file is removed only while
 // it is the one ww made: by its recorded identity; a path recorded before
 // opening, with no identity yet (ww was killed in between), only when its
-// file is of the kind that source makes, was born after r was begun, and
+// file, in the folder the path named then, is of the kind that source
+// makes, was born after r was begun, and
 // no other record claims it. A socket file is removed only when no one
 // listens on it. With keepCreated, files made by create= stay:
 // the container ran and may have written what its user wants to keep.
@@ -58,7 +59,7 @@ func (s *Store) removeFile(r *Record, f File) error {
 		if dev != f.Dev || stx.Ino != f.Ino {
 			return nil // not the file ww made: it went, and another came
 		}
-	} else if !s.bornOfIntent(r, f, &stx, dev) {
+	} else if !sameFolder(dfd, f) || !s.bornOfIntent(r, f, &stx, dev) {
 		return nil
 	}
 	if stx.Mode&unix.S_IFMT == unix.S_IFSOCK && !ownSocket(dfd, name, stx.Ino, r.Pid) {
@@ -68,6 +69,13 @@ func (s *Store) removeFile(r *Record, f File) error {
 		return fmt.Errorf("remove %q: %w", f.Path, err)
 	}
 	return nil
+}
+
+// sameFolder reports whether the folder dfd is the one that f's path
+// named when the record was begun.
+func sameFolder(dfd int, f File) bool {
+	var st unix.Stat_t
+	return f.DirIno != 0 && unix.Fstat(dfd, &st) == nil && uint64(st.Dev) == f.DirDev && st.Ino == f.DirIno
 }
 
 // bornOfIntent tells whether a file found at a path that r intended, with

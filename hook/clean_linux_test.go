@@ -191,3 +191,34 @@ func TestCleanOwnLiveSocket(t *testing.T) {
 		t.Error("a socket file ww made, listened on by ww's process, outlived Clean")
 	}
 }
+
+// TestCleanIntendedFolderSwapped: a path recorded before opening is
+// looked for in the folder that was at its place when the record was
+// begun: a folder that whoever writes its parent replaced since (by a
+// symbolic link elsewhere) is not searched, and a file born there stays.
+func TestCleanIntendedFolderSwapped(t *testing.T) {
+	s := newStore(t)
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Begin("c", "", dir, []File{{Path: filepath.Join(sub, "x")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(sub, sub+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, sub); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(elsewhere, "x")
+	write(t, victim)
+	if err := s.Clean(r, false); err != nil {
+		t.Fatal(err)
+	}
+	if !exists(victim) {
+		t.Error("Clean removed a file in the folder a symbolic link put in place of the recorded one")
+	}
+}
