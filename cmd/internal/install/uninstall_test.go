@@ -36,3 +36,34 @@ func TestContainerdUninstallKeepsImportedDropIn(t *testing.T) {
 		t.Error("error of more than one line")
 	}
 }
+
+// TestContainerdInstallThroughLink: a main file that is a symbolic link
+// (as configuration managers lay it out) stays one: the import goes into
+// the file it points to.
+func TestContainerdInstallThroughLink(t *testing.T) {
+	dir := t.TempDir()
+	real, config, dropIn := filepath.Join(dir, "managed.toml"), filepath.Join(dir, "config.toml"), filepath.Join(dir, "conf.d", "ww.toml")
+	if err := os.WriteFile(real, []byte("version = 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("managed.toml", config); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Containerd(Options{Config: config, DropIn: dropIn, Handler: "ww", RuntimePath: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(config); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("%s after install: %v, %v; want the symbolic link", config, fi.Mode(), err)
+	}
+	data, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), dropIn) {
+		t.Errorf("%s does not import the drop-in:\n%s", real, data)
+	}
+}
