@@ -36,7 +36,7 @@ func Begin(id, root, bundle string, intended []File) (*Record, error) {
 	if err := unix.ClockGettime(unix.CLOCK_REALTIME_COARSE, &now); err != nil {
 		return nil, fmt.Errorf("clock: %w", err)
 	}
-	r := &Record{ID: id, Root: root, Bundle: abs, BundleDev: uint64(st.Dev), BundleIno: st.Ino, Begun: now.Nano()}
+	r := &Record{ID: id, Root: root, Bundle: abs, BundleDev: uint64(st.Dev), BundleIno: st.Ino, Begun: now.Nano(), Pid: unix.Getpid()}
 	r.Files = make([]File, len(intended))
 	for i, f := range intended {
 		f.Dev, f.Ino = 0, 0
@@ -45,6 +45,11 @@ func Begin(id, root, bundle string, intended []File) (*Record, error) {
 		}
 		if unix.Lstat(f.Path, &st) == nil {
 			f.PrevDev, f.PrevIno = uint64(st.Dev), st.Ino
+		}
+		// Whoever writes a parent folder may put another folder, or a
+		// symbolic link, at its place later: a cleanup looks in this one.
+		if unix.Stat(filepath.Dir(f.Path), &st) == nil {
+			f.DirDev, f.DirIno = uint64(st.Dev), st.Ino
 		}
 		r.Files[i] = f
 	}

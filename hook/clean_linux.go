@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,8 +13,10 @@ import (
 // itself, once the container does not exist. A file is removed only while
 // it is the one ww made: by its recorded identity; a path recorded before
 // opening, with no identity yet (ww was killed in between), only when its
-// file is of the kind that source makes, was born after r was begun, and
-// no other record claims it. With keepCreated, files made by create= stay:
+// file, in the folder the path named then, is of the kind that source
+// makes, was born after r was begun, and
+// no other record claims it. A socket file is removed only when no one
+// listens on it. With keepCreated, files made by create= stay:
 // the container ran and may have written what its user wants to keep.
 // What is already gone is no error; the record is removed unless a newer
 // one of the same ID and root replaced it meanwhile.
@@ -56,13 +59,23 @@ func (s *Store) removeFile(r *Record, f File) error {
 		if dev != f.Dev || stx.Ino != f.Ino {
 			return nil // not the file ww made: it went, and another came
 		}
-	} else if !s.bornOfIntent(r, f, &stx, dev) {
+	} else if !sameFolder(dfd, f) || !s.bornOfIntent(r, f, &stx, dev) {
 		return nil
+	}
+	if stx.Mode&unix.S_IFMT == unix.S_IFSOCK && !ownSocket(dfd, name, stx.Ino, r.Pid) {
+		return nil // another server listens there
 	}
 	if err := unix.Unlinkat(dfd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("remove %q: %w", f.Path, err)
 	}
 	return nil
+}
+
+// sameFolder reports whether the folder dfd is the one that f's path
+// named when the record was begun.
+func sameFolder(dfd int, f File) bool {
+	var st unix.Stat_t
+	return f.DirIno != 0 && unix.Fstat(dfd, &st) == nil && uint64(st.Dev) == f.DirDev && st.Ino == f.DirIno
 }
 
 // bornOfIntent tells whether a file found at a path that r intended, with
@@ -113,4 +126,39 @@ func (s *Store) claimed(r *Record, dev, ino uint64) bool {
 		}
 	}
 	return false
+}
+
+// ownSocket reports whether the socket file name in the folder dfd, of
+// inode ino, is not another server's: a connect to it is refused (the
+// container ww made it for is gone, and its socket with it), or the
+// listener answering was made by process pid, the ww runtime that made
+// the record (a lower runtime it started may outlive it for a moment). A
+// file system that reuses freed inodes may give a later server's socket
+// the recorded identity: that one answers, from another process. The
+// probe connects through an fd of the very file checked. Any other answer
+// keeps the file.
+func ownSocket(dfd int, name string, ino uint64, pid int) bool {
+	p, err := unix.Openat(dfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(p)
+	var st unix.Stat_t
+	if unix.Fstat(p, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK || st.Ino != ino {
+		return false
+	}
+	probe, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(probe)
+	err = unix.Connect(probe, &unix.SockaddrUnix{Name: "/proc/self/fd/" + strconv.Itoa(p)})
+	if errors.Is(err, unix.ECONNREFUSED) {
+		return true
+	}
+	if err != nil || pid <= 0 {
+		return false
+	}
+	cred, err := unix.GetsockoptUcred(probe, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	return err == nil && int(cred.Pid) == pid
 }

@@ -15,6 +15,8 @@
 // handed over and of every file made, and marked once the container is
 // created. Each write is atomic. A file is removed only while it is the
 // one recorded; a path recorded before opening, with no identity yet,
-// only when its file was born after the record was begun, is not what was
-// there before, and no other record claims it.
+// only when its file, in the folder that the path named then, was born
+// after the record was begun, is not what was there before, and no other
+// record claims it; a socket file, only when no process but the ww
+// runtime that made the record listens on it.
 package hook

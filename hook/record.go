@@ -25,6 +25,10 @@ type Record struct {
 	// Begun is when the record was begun, in nanoseconds since the epoch:
 	// a file at an intended path that is older is not ww's.
 	Begun int64 `json:"begun"`
+	// Pid is the process of ww runtime that began the record, and so
+	// made its sockets: a socket file still listened on is ww's only when
+	// that process called listen.
+	Pid int `json:"pid,omitempty"`
 	// Created says that the container was created, or may have run: the
 	// files made by create= then hold what it wrote, and stay.
 	Created bool `json:"created,omitempty"`
@@ -48,7 +52,7 @@ type FD struct {
 // file of a listen:unix: source (Socket), or a file opened with create=.
 // Ino is zero while it is only intended; then PrevDev, PrevIno is the
 // identity of what was at the path when the record was begun, if
-// anything.
+// anything, and DirDev, DirIno that of the folder the path named then.
 type File struct {
 	Path    string `json:"path"`
 	Socket  bool   `json:"socket,omitempty"`
@@ -56,6 +60,8 @@ type File struct {
 	Ino     uint64 `json:"ino,omitempty"`
 	PrevDev uint64 `json:"prevDev,omitempty"`
 	PrevIno uint64 `json:"prevIno,omitempty"`
+	DirDev  uint64 `json:"dirDev,omitempty"`
+	DirIno  uint64 `json:"dirIno,omitempty"`
 }
 
 // made reports whether the file is known by its identity.

@@ -65,15 +65,16 @@ func hookCommand(args []string) error {
 		return nil
 	}
 	reqs, err := spec.ParseAnnotations(st.Annotations)
-	if err != nil {
-		return fmt.Errorf("ww hook %s: container %q: %w", stage, quoteValue(st.ID), err)
-	}
-	if len(reqs.FDs) == 0 {
+	switch {
+	case err == nil && len(reqs.FDs) == 0:
 		return nil // not a container of ww's
-	}
-	if stage == stagePoststop {
+	case stage == stagePoststop:
+		// What ww made is found by its records, whatever the annotations
+		// say: ww runtime made nothing for those it refuses, and a ww
+		// that reads them otherwise than the one that made the record
+		// must not keep its files on the host.
 		err = hookPoststop(st)
-	} else {
+	case err == nil:
 		err = hookProve(st)
 	}
 	if err != nil {

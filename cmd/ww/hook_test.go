@@ -240,12 +240,15 @@ func TestHookBadInput(t *testing.T) {
 }
 
 // TestHookPoststopIdempotent: poststop for a container that has no
-// record, or whose bundle is gone, is no error, as often as it runs.
+// record, whose bundle is gone, or whose annotations ww refuses, is no
+// error, as often as it runs.
 func TestHookPoststopIdempotent(t *testing.T) {
 	bundle := t.TempDir()
 	for _, st := range []specs.State{
 		{ID: "ww-gone", Bundle: bundle, Annotations: map[string]string{"fd.ww.dev/x": "file:/etc/hostname"}},
 		{ID: "ww-gone", Bundle: filepath.Join(bundle, "gone"), Annotations: map[string]string{"fd.ww.dev/x": "file:/etc/hostname"}},
+		// An annotation ww runtime refuses: it made nothing to remove.
+		{ID: "ww-gone", Bundle: bundle, Annotations: map[string]string{"fd.ww.dev/9x": "file:/etc/hostname"}},
 	} {
 		data, err := json.Marshal(st)
 		if err != nil {

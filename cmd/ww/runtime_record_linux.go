@@ -55,7 +55,7 @@ func beginRecord(lower string, a *runcargs.Args, m *fdmgr.FDManager) (*container
 	if err != nil {
 		return nil, err
 	}
-	if err := cleanStale(store, lower, a.Root, a.ID); err != nil {
+	if err := cleanStale(store, lower, a.Root, a.ID, a.Bundle); err != nil {
 		return nil, err
 	}
 	intended := intendedFiles(m)
@@ -89,8 +89,9 @@ func intendedFiles(m *fdmgr.FDManager) []hook.File {
 }
 
 // cleanStale removes the record of id under root, and what it names,
-// when the lower runtime says that container does not exist.
-func cleanStale(store *hook.Store, lower, root, id string) error {
+// when the lower runtime says that container does not exist. bundle is
+// the bundle of the create that asks, whose lock it holds.
+func cleanStale(store *hook.Store, lower, root, id, bundle string) error {
 	if !store.Has(id, root) {
 		return nil
 	}
@@ -100,6 +101,26 @@ func cleanStale(store *hook.Store, lower, root, id string) error {
 	}
 	if err != nil {
 		return err
+	}
+	// A create of the same ID from another bundle may be under way,
+	// between the first write of its record and the lower runtime's
+	// create, where the container does not exist yet: it holds its
+	// bundle's lock until it is done. Wait for it, then look again.
+	if !sameFile(old.Bundle, bundle) {
+		unlock, err := lockBundle(old.Bundle, bundleLockWait)
+		switch {
+		case err == nil:
+			defer unlock()
+			old, err = store.Read(id, root)
+			if errors.Is(err, hook.ErrNoRecord) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		case !errors.Is(err, unix.ENOENT):
+			return fmt.Errorf("container %q: a create of it from bundle %q may be under way: %w", id, old.Bundle, err)
+		}
 	}
 	gone, err := containerGone(lower, root, id)
 	if err != nil {

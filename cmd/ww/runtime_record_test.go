@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ww-dev/ww/hook"
 )
@@ -156,4 +157,54 @@ func withoutEnv(env []string, kv string) []string {
 		}
 	}
 	return out
+}
+
+// TestRuntimeRecordInProgress: a create that finds the record of a
+// create of the same ID from another bundle still under way (its bundle
+// locked: between its record's first write and the lower runtime's
+// create, the container does not exist yet) leaves what that record
+// names alone until that create lets go of its bundle; then, the
+// container not being there, it cleans up as for a stale record.
+func TestRuntimeRecordInProgress(t *testing.T) {
+	requireRunc(t)
+	s := newShim(t, wwBin)
+	sock := filepath.Join(t.TempDir(), "s.sock")
+	id := testID("ww-busy")
+	old := t.TempDir()
+	store, err := hook.OpenStore(stateDir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := hook.Begin(id, s.root, old, []hook.File{{Path: sock, Socket: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Remove(rec) })
+	bindLeft(t, sock)
+	lock, err := syscall.Open(old, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(lock)
+	if err := syscall.Flock(lock, syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	bundle := annotated(t, []string{"fds"}, map[string]string{"fd.ww.dev/host": "file:/etc/hostname"})
+	done := make(chan int, 1)
+	go func() { _, code := s.create(id, bundle, nil); done <- code }()
+	time.Sleep(300 * time.Millisecond)
+	if _, err := os.Lstat(sock); err != nil {
+		t.Fatalf("the socket file of a create under way is gone: %v", err)
+	}
+	syscall.Flock(lock, syscall.LOCK_UN)
+	if code := <-done; code != 0 {
+		b, _ := os.ReadFile(s.log)
+		t.Fatalf("create: exit %d; log %s", code, lastLines(b, 3))
+	}
+	if _, err := os.Lstat(sock); err == nil {
+		t.Error("the stale record's socket file outlived the create that found it")
+	}
 }

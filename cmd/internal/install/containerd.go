@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 // The CRI plugin that holds runtime handlers, by config version.
@@ -118,6 +120,15 @@ func containerdInstall(p *Plan, o Options, main *containerdConfig) error {
 // import first, so containerd never imports a missing file, then the
 // drop-in.
 func containerdUninstall(p *Plan, o Options, main *containerdConfig) error {
+	// containerd refuses to start when a file it imports by name, not by
+	// a pattern, is missing: an import that ww install did not write
+	// keeps the drop-in.
+	for _, entry := range main.imports {
+		if entry != o.DropIn && !strings.Contains(entry, "*") && filepath.Clean(resolveImport(main, entry)) == o.DropIn {
+			return fmt.Errorf("--config %q: imports the drop-in as %q, which ww install did not write: take that import out first; the drop-in stays",
+				o.Config, entry)
+		}
+	}
 	if containsString(main.imports, o.DropIn) {
 		restored, err := removeImport(main.data, o.DropIn)
 		if err != nil {

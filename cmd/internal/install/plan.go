@@ -109,8 +109,12 @@ func (p *Plan) Report(w io.Writer, dryRun bool) {
 
 // writeAtomic replaces path with data: a temporary file in the same
 // folder, synced, given the old file's owner and mode (or mode), then
-// renamed over path and the folder synced.
+// renamed over path and the folder synced. A path that is a symbolic link
+// stays one: the file it points to is replaced.
 func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
