@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,4 +73,46 @@ func TestHookPodman(t *testing.T) {
 			t.Errorf("containers left: %q", out)
 		}
 	})
+}
+
+// TestInstallHooksPodman installs the hooks with ww install into a
+// folder, and podman with --hooks-dir at it fails an annotated container
+// run through its default runtime with the hook's message; a second
+// install changes nothing, and uninstall leaves the folder as it was.
+func TestInstallHooksPodman(t *testing.T) {
+	p := newPodman(t)
+	dir := t.TempDir()
+	other := filepath.Join(dir, "README")
+	if err := os.WriteFile(other, []byte("the operator's\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	install := func(more ...string) string {
+		t.Helper()
+		out, err := exec.Command(wwBin, append([]string{"install", "hooks", "--dir", dir, "--ww-path", wwBin}, more...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ww install hooks %q: %v\n%s", more, err, out)
+		}
+		return string(out)
+	}
+	if out := install(); !strings.Contains(out, "wrote "+filepath.Join(dir, "ww-createruntime.json")) || !strings.Contains(out, "CRI-O reads") {
+		t.Errorf("install said\n%s", out)
+	}
+	if out := install(); !strings.HasPrefix(out, "nothing to change") {
+		t.Errorf("second install said\n%s", out)
+	}
+	args := []string{"--hooks-dir", dir, "run", "--rm", "--pull", "never", "--network", "none", "--cgroup-parent", "/" + podmanCgroup,
+		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--annotation", "fd.ww.dev/host=file:/etc/hostname", p.image, "/probe", "fds"}
+	_, stderr, code := p.run(t, nil, args...)
+	want := `fds host were not delivered: ww runtime has no record of this container: it was not started through ww-runtime: check its RuntimeClass`
+	if code == 0 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want a failure saying %s", code, stderr, want)
+	}
+	install("--uninstall")
+	left, err := os.ReadDir(dir)
+	if err != nil || len(left) != 1 || left[0].Name() != "README" {
+		t.Errorf("after uninstall the folder holds %v (%v), want README only", left, err)
+	}
+	if b, err := os.ReadFile(other); err != nil || string(b) != "the operator's\n" {
+		t.Errorf("README now %q (%v)", b, err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 const installUsage = `Usage:
   ww install containerd|crio [--config PATH] [--drop-in PATH] [--handler NAME]
              [--runtime-path PATH] [--dry-run] [--uninstall]
+  ww install hooks [--dir DIR] [--ww-path PATH] [--dry-run] [--uninstall]
 
 install adds a runtime handler NAME (default ww) that runs ww-runtime to the
 node's container runtime configuration, keeping everything else in it, and
@@ -27,6 +28,15 @@ handler copies the runc handler's options and passes only ww's annotations.
 
 crio: the handler goes in a drop-in in /etc/crio/crio.conf.d. CRI-O passes
 every pod annotation to the runtime: the node policy is the only gate.
+
+hooks: ww's OCI hooks (the files of deploy/hooks.d, running the ww at
+--ww-path) go in a hooks.d folder, default ` + install.HooksDir + `. They fail a
+container that asks for fds by annotation but was not created through
+ww-runtime, so a pod that misses its RuntimeClass fails closed. Podman reads
+that folder and /usr/share/containers/oci/hooks.d; CRI-O reads only the
+folders in hooks_dir of crio.conf (default /usr/share/containers/oci/hooks.d);
+containerd reads none (README: base_runtime_spec). Both engines see a change
+without a restart. --uninstall removes only the files ww install wrote.
 
 Files, unless --config and --drop-in say otherwise:
   containerd  ` + install.ContainerdConfig + `, ` + install.ContainerdDropIn + `
@@ -55,13 +65,15 @@ func installCommand(args []string, stdout io.Writer) error {
 		o.Config, o.DropIn = install.ContainerdConfig, install.ContainerdDropIn
 	case "crio", "cri-o":
 		o.Config, o.DropIn = install.CRIOConfig, install.CRIODropIn
+	case "hooks":
+		return installHooks(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, installUsage+"\nFlags:\n")
 		fs.SetOutput(stdout)
 		fs.PrintDefaults()
 		return nil
 	default:
-		return usageErrf("install %q: not a runtime ww installs into (containerd or crio)", runtimeName)
+		return usageErrf("install %q: want containerd, crio or hooks", runtimeName)
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -132,5 +144,51 @@ func checkInstallOptions(o *install.Options) error {
 	if o.Config == o.DropIn {
 		return usageErrf("--drop-in %q: the main configuration file itself", o.DropIn)
 	}
+	return nil
+}
+
+// installHooks is ww install hooks.
+func installHooks(args []string, stdout io.Writer) error {
+	var o install.HookOptions
+	var dryRun bool
+	fs := flag.NewFlagSet("install hooks", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.Dir, "dir", install.HooksDir, "the hooks.d folder `DIR`")
+	fs.StringVar(&o.WWPath, "ww-path", install.WWPath, "the ww binary `PATH` the hooks run")
+	fs.BoolVar(&dryRun, "dry-run", false, "print what would change, change nothing")
+	fs.BoolVar(&o.Uninstall, "uninstall", false, "remove the hooks ww install wrote")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, installUsage+"\nFlags of hooks:\n")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil
+		}
+		return flagError(err)
+	}
+	if fs.NArg() > 0 {
+		return usageErrf("install hooks: unexpected argument %q", fs.Arg(0))
+	}
+	if !filepath.IsAbs(o.WWPath) || filepath.Clean(o.WWPath) != o.WWPath {
+		return usageErrf("--ww-path %q: not an absolute, clean path", o.WWPath)
+	}
+	if o.Dir == "" {
+		return usageErrf("--dir \"\": a folder is needed")
+	}
+	abs, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return usageErrf("--dir %q: %v", o.Dir, err)
+	}
+	o.Dir = abs
+	p, err := install.Hooks(o)
+	if err != nil {
+		return err
+	}
+	if !dryRun {
+		if err := p.Apply(); err != nil {
+			return err
+		}
+	}
+	p.Report(stdout, dryRun)
 	return nil
 }

@@ -26,7 +26,7 @@ func TestInstallFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown runtime, named", []string{"docker"}, `install "docker": not a runtime ww installs into (containerd or crio)`},
+		{"unknown runtime, named", []string{"docker"}, `install "docker": want containerd, crio or hooks`},
 		{"bad handler name, named", []string{"containerd", "--handler", "WW"}, `--handler "WW": not a RuntimeClass handler name (lower-case letters, digits and '-', at most 63)`},
 		{"handler ending in a dash, refused", []string{"crio", "--handler", "ww-"}, `--handler "ww-": not a RuntimeClass handler name (lower-case letters, digits and '-', at most 63)`},
 		{"relative runtime path, refused", []string{"containerd", "--runtime-path", "bin/ww-runtime"}, `--runtime-path "bin/ww-runtime": not an absolute, clean path`},
@@ -35,6 +35,10 @@ func TestInstallFlagErrors(t *testing.T) {
 		{"drop-in the config itself, refused", []string{"containerd", "--config", config, "--drop-in", config}, `--drop-in "` + config + `": the main configuration file itself`},
 		{"an argument too many, named", []string{"containerd", "extra"}, `install containerd: unexpected argument "extra"`},
 		{"unknown flag, named", []string{"containerd", "--restart"}, `unknown flag "--restart"`},
+		{"hooks: relative ww path, refused", []string{"hooks", "--ww-path", "ww"}, `--ww-path "ww": not an absolute, clean path`},
+		{"hooks: empty folder, refused", []string{"hooks", "--dir", ""}, `--dir "": a folder is needed`},
+		{"hooks: a runtime flag, named", []string{"hooks", "--handler", "ww"}, `unknown flag "--handler"`},
+		{"hooks: an argument too many, named", []string{"hooks", "x"}, `install hooks: unexpected argument "x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

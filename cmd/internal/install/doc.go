@@ -13,9 +13,10 @@
 // parsed document, so every comment and every other line stays as it was;
 // a copy of the file is kept beside it and put back on uninstall.
 //
-// Other files that ww wants on a node (the OCI hooks of deploy/hooks.d,
-// say) join an install as more Changes in the same Plan, through
-// Plan.Add, which leaves out a file that already holds its content; each
-// part decides which existing files are its own to replace or remove, as
-// the TOML drop-ins do by their first line (marker).
+// Other files that ww wants on a node join an install as more Changes in
+// a Plan, through Plan.Add, which leaves out a file that already holds its
+// content; each part decides which existing files are its own to replace
+// or remove: the TOML drop-ins by their first line (marker), the OCI
+// hooks of deploy/hooks.d (Hooks) by a "comment" key, as JSON has no
+// comment lines.
 package install
