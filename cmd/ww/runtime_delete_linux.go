@@ -45,12 +45,35 @@ func passOn(lower string, a *runcargs.Args, args []string) error {
 		gone, _ = containerGone(lower, a.Root, id)
 	}
 	if gone {
-		store.Clean(rec, rec.Created) // best effort: the delete's status counts
+		cleanDeleted(store, lower, a.Root, id, rec) // best effort: the delete's status counts
 	}
 	if code != 0 {
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// cleanDeleted removes what ww made for a container that the lower
+// runtime says is gone. A create of it may still be under way, between
+// the first write of its record and the lower runtime's create (where
+// runc's delete --force of the container works, as it does not exist
+// yet): that create holds its bundle's lock until it is done, so wait for
+// the lock, then look again, as cleanStale does.
+func cleanDeleted(store *hook.Store, lower, root, id string, rec *hook.Record) error {
+	unlock, err := lockBundle(rec.Bundle, bundleLockWait)
+	switch {
+	case err == nil:
+		defer unlock()
+		if rec, err = store.Read(id, root); err != nil {
+			return err // hook.ErrNoRecord: the create took it back
+		}
+		if gone, err := containerGone(lower, root, id); err != nil || !gone {
+			return err // the create made it: its record stays
+		}
+	case !errors.Is(err, unix.ENOENT):
+		return err
+	}
+	return store.Clean(rec, rec.Created)
 }
 
 // deleteID is the container ID of a delete call, or "" for other calls

@@ -208,3 +208,57 @@ func TestRuntimeRecordInProgress(t *testing.T) {
 		t.Error("the stale record's socket file outlived the create that found it")
 	}
 }
+
+// TestRuntimeDeleteDuringCreate: a delete --force of a container whose
+// create is still under way (its record written, its bundle locked, the
+// container not made yet, so runc's delete works) leaves what the record
+// names alone until that create lets go of its bundle; then, the
+// container not being there, it cleans up.
+func TestRuntimeDeleteDuringCreate(t *testing.T) {
+	requireRunc(t)
+	s := newShim(t, wwBin)
+	sock := filepath.Join(t.TempDir(), "s.sock")
+	id := testID("ww-deleting")
+	bundle := t.TempDir()
+	store, err := hook.OpenStore(stateDir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := hook.Begin(id, s.root, bundle, []hook.File{{Path: sock, Socket: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Remove(rec) })
+	bindLeft(t, sock)
+	lock, err := syscall.Open(bundle, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(lock)
+	if err := syscall.Flock(lock, syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() { _, code := s.run("delete", "--force", id); done <- code }()
+	time.Sleep(300 * time.Millisecond)
+	if _, err := os.Lstat(sock); err != nil {
+		t.Fatalf("a delete removed the socket file of a create under way: %v", err)
+	}
+	if !store.Has(id, s.root) {
+		t.Fatal("a delete removed the record of a create under way")
+	}
+	syscall.Flock(lock, syscall.LOCK_UN)
+	if code := <-done; code != 0 {
+		b, _ := os.ReadFile(s.log)
+		t.Fatalf("delete: exit %d; log %s", code, lastLines(b, 3))
+	}
+	if _, err := os.Lstat(sock); err == nil {
+		t.Error("the socket file outlived the delete, the create being over and the container not there")
+	}
+	if store.Has(id, s.root) {
+		t.Error("the record outlived the delete, the create being over and the container not there")
+	}
+}
