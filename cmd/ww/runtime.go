@@ -168,6 +168,7 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	// are undone, or passed on to the lower runtime once it runs.
 	sigs, err := holdSignals()
 	if err != nil {
+		closeFDs(m, false)
 		return err
 	}
 	rec, err := openRecorded(lower, a, m, c)

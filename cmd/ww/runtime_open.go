@@ -63,16 +63,30 @@ func callerListenFDs() int {
 func planFDs(grants []grant, caller callerFDs) (*fdmgr.FDManager, error) {
 	m := fdmgr.NewFDManager()
 	m.First = caller.first()
-	for _, g := range grants {
+	for i, g := range grants {
 		add := m.AddSource
 		if g.held > 0 {
 			add = func(name string, s fdmgr.Source) error { return m.AddHeld(name, s, g.held) }
 		}
 		if err := add(g.Name, g.open); err != nil {
+			// The fds taken from the sandbox: m owns those before (AddHeld
+			// closed this one's), the rest are still the grants'.
+			m.Close()
+			closeTaken(grants[i+1:])
 			return nil, fmt.Errorf("annotation %q: %q: %w", g.Key, quoteValue(g.Source), err)
 		}
 	}
 	return m, nil
+}
+
+// closeTaken closes the fds that grants hold, taken from the pod's
+// sandbox.
+func closeTaken(grants []grant) {
+	for _, g := range grants {
+		if g.held > 0 {
+			unix.Close(g.held)
+		}
+	}
 }
 
 // checkKinds refuses a source that is of no kind at all, before the gate

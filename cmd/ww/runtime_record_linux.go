@@ -28,6 +28,7 @@ type containerRecord struct {
 func openRecorded(lower string, a *runcargs.Args, m *fdmgr.FDManager, c *createRequest) (*containerRecord, error) {
 	rec, err := beginRecord(lower, a, m)
 	if err != nil {
+		closeFDs(m, false) // nothing opened yet: it closes the fds taken from a sandbox
 		return nil, err
 	}
 	if err := openFDs(m, c); err != nil {
