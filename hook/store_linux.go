@@ -252,7 +252,28 @@ func (s *Store) read(name string) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record %q: %w", path, err)
 	}
+	if !r.isNamed(name) {
+		return nil, fmt.Errorf("record %q: holds container %q under root %q, not the one its name is for", path, clip(r.ID), clip(r.Root))
+	}
 	return r, nil
+}
+
+// isNamed reports whether name is the file name of r: a record is found
+// by its name, and cleaning it removes what it names, so a file renamed,
+// or copied under another name, is not taken for the record of another
+// container. A relative root, kept as the runtime's caller gave it, is
+// made absolute in that caller's folder: from another, only the ID is
+// checked.
+func (r *Record) isNamed(name string) bool {
+	at := strings.LastIndexByte(name, '@')
+	if at < 0 || name[:at] != r.ID {
+		return false
+	}
+	if r.Root != "" && !filepath.IsAbs(r.Root) {
+		return true
+	}
+	own, err := Name(r.ID, r.Root)
+	return err == nil && own == name
 }
 
 // Remove removes the record of r, and a temporary one a killed write left.

@@ -88,6 +88,10 @@ func TestReadRefuses(t *testing.T) {
 		{"garbage", func() error { return os.WriteFile(path, []byte("garbage"), 0o600) }, "invalid character"},
 		{"relative bundle", func() error { return os.WriteFile(path, []byte(`{"id":"c","bundle":"b"}`), 0o600) }, "no absolute bundle path"},
 		{"too big", func() error { return os.WriteFile(path, make([]byte, maxRecord+1), 0o600) }, "more than"},
+		{"another container's ID", func() error { return os.WriteFile(path, []byte(`{"id":"d","bundle":"/b"}`), 0o600) },
+			`holds container "d" under root "", not the one its name is for`},
+		{"another root", func() error { return os.WriteFile(path, []byte(`{"id":"c","root":"/run/other","bundle":"/b"}`), 0o600) },
+			`holds container "c" under root "/run/other", not the one its name is for`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if os.Geteuid() != 0 && tc.name == "other owner" {
@@ -156,5 +160,35 @@ func TestDirFromEnv(t *testing.T) {
 	}
 	if got := DirFromEnv([]string{"XDG_RUNTIME_DIR=/run/user/x"}); got != wantXDG {
 		t.Errorf("XDG_RUNTIME_DIR: %q, want %q", got, wantXDG)
+	}
+}
+
+// TestIsNamed: a record fits the name of its ID and root; one with a
+// relative root, which only its writer's folder makes absolute, by its ID.
+func TestIsNamed(t *testing.T) {
+	abs, err := Name("c", "/run/r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Name("c", "/elsewhere/r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		r    Record
+		file string
+		want bool
+	}{
+		{"its ID and root, named", Record{ID: "c", Root: "/run/r"}, abs, true},
+		{"another root, refused", Record{ID: "c", Root: "/run/x"}, abs, false},
+		{"another ID, refused", Record{ID: "d", Root: "/run/r"}, abs, false},
+		{"relative root written elsewhere, its ID named", Record{ID: "c", Root: "r"}, other, true},
+		{"relative root, another ID, refused", Record{ID: "d", Root: "r"}, other, false},
+		{"a name without @, refused", Record{ID: "c"}, "c", false},
+	} {
+		if got := tc.r.isNamed(tc.file); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
