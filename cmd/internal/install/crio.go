@@ -80,7 +80,8 @@ func CRIO(o Options) (*Plan, error) {
 	p.Notes = append(p.Notes,
 		"CRI-O passes every pod annotation to the runtime, so the node policy (/etc/ww/policy.yaml) is the only gate on what pods get",
 		"ww-runtime runs the lower runtime named in /etc/ww/lower-runtime, else runc from PATH: "+
-			"where CRI-O's packages keep runc elsewhere (/usr/libexec/crio/runc), name it there")
+			"where CRI-O's packages keep runc elsewhere (/usr/libexec/crio/runc), name it there",
+		"so that a pod that misses the RuntimeClass fails instead of starting without its fds: ww install hooks --dir /usr/share/containers/oci/hooks.d")
 	return p, nil
 }
 

@@ -125,3 +125,16 @@ func TestHooksWarnOfMissingWW(t *testing.T) {
 		t.Errorf("warnings %q", p.Warnings)
 	}
 }
+
+// TestCRIONamesHooks: ww install crio points at ww install hooks, with a
+// folder that CRI-O reads by default.
+func TestCRIONamesHooks(t *testing.T) {
+	dir := t.TempDir()
+	p, err := CRIO(Options{Config: filepath.Join(dir, "crio.conf"), DropIn: filepath.Join(dir, "crio.conf.d", "90-ww.conf"), Handler: "ww", RuntimePath: "/usr/local/bin/ww-runtime"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(p.Notes, "\n"), "ww install hooks --dir /usr/share/containers/oci/hooks.d") {
+		t.Errorf("notes %q do not name ww install hooks", p.Notes)
+	}
+}
