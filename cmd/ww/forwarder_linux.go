@@ -88,7 +88,7 @@ func catchSignals(hold bool) *forwarder {
 				f.caught = append(f.caught, s)
 			}
 		}
-		signal.Notify(f.c, f.caught...)
+		notifyGuarded(f.c, f.caught)
 		close(f.ready)
 		for s := range f.c {
 			f.deliver(s.(syscall.Signal))

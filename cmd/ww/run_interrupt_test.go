@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -47,6 +48,8 @@ func interruptMakingFiles(t *testing.T, prefix []string, runs int) {
 			"--", "/bin/sleep", "30")
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Env = cleanEnv()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +61,7 @@ func interruptMakingFiles(t *testing.T, prefix []string, runs int) {
 		timer.Stop()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
-			t.Fatalf("run %d: ww: %v, want ended by SIGTERM or exit status 143", i, err)
+			t.Fatalf("run %d: ww: %v, want ended by SIGTERM or exit status 143; stderr: %q", i, err, stderr.String())
 		}
 		ws := ee.Sys().(syscall.WaitStatus)
 		switch {
@@ -77,7 +80,7 @@ func interruptMakingFiles(t *testing.T, prefix []string, runs int) {
 		case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGTERM):
 			forwarded++
 		default:
-			t.Errorf("run %d: ww: %v, want ended by SIGTERM or exit status 143", i, err)
+			t.Errorf("run %d: ww: %v, want ended by SIGTERM or exit status 143; stderr: %q", i, err, stderr.String())
 		}
 		os.Remove(file)
 		os.Remove(sock)

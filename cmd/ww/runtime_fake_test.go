@@ -41,7 +41,9 @@ func newFakeLower(t *testing.T, status int) *fakeLower {
 	// The script raises a soft fd limit that a test lowered for ww. It
 	// holds no containers: asked by ww itself (without --log) whether one
 	// exists, before ww cleans up after it, it says no, as runc does, and
-	// records nothing.
+	// records nothing. Its fd table is the one the probe, run with the
+	// script's fds, reads of itself: a table no process but the reader
+	// can change while it is read, and no fd of the reader's own in it.
 	script := `#!/bin/sh
 case " $* " in
 *" --log "*) ;;
@@ -51,7 +53,7 @@ ulimit -Sn "$(ulimit -Hn)"
 n=$(mktemp "` + f.dir + `/call.XXXXXX")
 printf '%s\n' "$@" > "$n.argv"
 env > "$n.env"
-ls -l /proc/$$/fd/ > "$n.fds"
+"` + probeBin + `" > "$n.fds"
 ls -l /proc/$PPID/fd/ > "$n.parentfds"
 b=.
 while [ $# -gt 0 ]; do
@@ -96,11 +98,22 @@ func (f *fakeLower) calls(t *testing.T) []fakeCall {
 		env, _ := os.ReadFile(n + ".env")
 		c.env = strings.Split(string(env), "\n")
 		c.config, _ = os.ReadFile(n + ".config")
-		c.fds = readFDList(n + ".fds")
+		c.fds = readProbeFDs(n + ".fds")
 		c.parentFDs = readFDList(n + ".parentfds")
 		calls = append(calls, c)
 	}
 	return calls
+}
+
+// readProbeFDs reads the fd table of the probe's report at path; a call
+// still running may have written none yet.
+func readProbeFDs(path string) map[int]string {
+	var r struct {
+		FDs map[int]string `json:"fds"`
+	}
+	b, _ := os.ReadFile(path)
+	json.Unmarshal(b, &r)
+	return r.FDs
 }
 
 // readFDList reads what ls -l /proc/PID/fd/ wrote, lines such as

@@ -31,7 +31,9 @@ import (
 //	fwdState    0 before the child, 1 from the fork on, 2 when a signal
 //	            is ending ww, 3 once the child is gone, 4 before the
 //	            child while a start that made files holds signals back
-//	            (see sighold_linux_amd64.go)
+//	            (see sighold_linux_amd64.go), 5 when os/signal catches
+//	            them and the handler only passes each to the Go
+//	            runtime's (see sigguard_linux_amd64.go)
 //	fwdPending  signals (bit 1<<N) that came from the fork on and are
 //	            not yet sent
 //	fwdPidfd    the child's pidfd, then fwdPid its pid, once it exists
@@ -56,6 +58,8 @@ var (
 	fwdSelf int64 // ww's pid
 	//lint:ignore U1000 read by sigForward in sigfwd_linux_amd64.s
 	fwdDefault kernelSigaction // SIG_DFL
+	//lint:ignore U1000 read by sigForward in sigfwd_linux_amd64.s
+	fwdRuntime uintptr // the Go runtime's handler, in state 5
 )
 
 const (
@@ -64,6 +68,7 @@ const (
 	fwdDying
 	fwdDone
 	fwdHolding
+	fwdNotify
 )
 
 // The handler, its restorer, and their addresses for rt_sigaction(2),

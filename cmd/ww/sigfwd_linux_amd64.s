@@ -16,6 +16,8 @@ TEXT ·sigForward(SB),NOSPLIT|NOFRAME,$0-0
 	MOVQ	R8, CX
 	SHLQ	CX, R9			// R9: its bit
 	MOVQ	·fwdState(SB), AX
+	CMPQ	AX, $const_fwdNotify
+	JEQ	goHandler
 	CMPQ	AX, $const_fwdBefore
 	JNE	child
 
@@ -51,6 +53,8 @@ initExit:
 	SYSCALL
 
 child:
+	CMPQ	AX, $const_fwdNotify
+	JEQ	goHandler
 	CMPQ	AX, $const_fwdRunning
 	JEQ	take
 	CMPQ	AX, $const_fwdHolding	// marked, for the starter to find
@@ -105,6 +109,13 @@ bypid:
 	SYSCALL
 done:
 	RET
+
+goHandler:
+	// os/signal catches the signal (see notifyGuarded): the Go runtime's
+	// handler takes it, with the registers and the frame as the kernel
+	// gave them.
+	MOVQ	·fwdRuntime(SB), AX
+	JMP	AX
 
 // sigReturn is the handler's restorer: it returns from the signal.
 TEXT ·sigReturn(SB),NOSPLIT|NOFRAME,$0-0
