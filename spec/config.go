@@ -119,7 +119,8 @@ func (c *Config) Save() error {
 }
 
 // SaveFile writes the config to path atomically: to a new file in the same
-// folder, synced, then renamed over path, and the folder synced. A failed
+// folder, synced, then renamed over path (see writeAtomic for why the
+// folder is not synced). A failed
 // save leaves the file at path as it was and no temporary file behind.
 // The file keeps the owner, group and permission bits of the file it
 // replaces; a new file gets the permission bits of the file the config
