@@ -68,7 +68,11 @@ demo: build
 # program that only execs runc, for run and for a pass-through call; and
 # prints medians and ratios with their targets (a report: a missed target
 # does not fail). Flags for the driver go in BENCHFLAGS, e.g.
-# BENCHFLAGS='-rounds 3 -runs 50'; see bin/ww-bench -help.
+# BENCHFLAGS='-rounds 3 -runs 50'; see bin/ww-bench -help. ww runtime's
+# targets are printed as (F + own cost) / F, the own cost timed with
+# /bin/true as the lower runtime; NVIDIA's runtime wrapper is timed beside
+# it when on PATH, or built (cgo) from the module proxy into a cache folder
+# with BENCHFLAGS='-nvidia-build $$HOME/.cache/ww-bench'.
 bench: build
 	$(GO) build -o $(BIN)/ww-bench ./cmd/ww-bench
 	$(GO) build -o $(BIN)/ww-bench-launcher ./cmd/ww-bench/launcher

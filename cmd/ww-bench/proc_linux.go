@@ -26,6 +26,7 @@ type job struct {
 	env     []string
 	files   []uintptr
 	trigger *trigger
+	before  []string
 }
 
 func newRunner() (*runner, error) {
@@ -43,7 +44,7 @@ func (r *runner) close() { unix.Close(r.devNull) }
 func (r *runner) job(c benchCase) *job {
 	files := make([]uintptr, 3+c.fds)
 	files[0], files[1], files[2] = uintptr(r.devNull), uintptr(r.devNull), uintptr(r.devNull)
-	return &job{name: c.name, argv: c.argv, env: append(slices.Clone(r.env), c.env...), files: files, trigger: c.trigger}
+	return &job{name: c.name, argv: c.argv, env: append(slices.Clone(r.env), c.env...), files: files, trigger: c.trigger, before: c.before}
 }
 
 // openFDs opens the copies of /dev/null that j hands over, for one run.
@@ -72,6 +73,9 @@ func (r *runner) closeFDs(fds []uintptr) {
 // time runs j once and returns the wall time from just before the fork to
 // just after the wait. A status other than 0 is an error.
 func (r *runner) time(j *job) (time.Duration, error) {
+	if err := r.prepare(j); err != nil {
+		return 0, err
+	}
 	if err := r.openFDs(j); err != nil {
 		return 0, err
 	}
@@ -94,6 +98,9 @@ func (r *runner) check(j *job) error {
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
+	if err := r.prepare(j); err != nil {
+		return err
+	}
 	if err := r.openFDs(j); err != nil {
 		return err
 	}
@@ -112,6 +119,25 @@ func (r *runner) check(j *job) error {
 			return fmt.Errorf("%w, saying: %s", err, trimOutput(msg))
 		}
 		return err
+	}
+	return nil
+}
+
+// prepare runs j's untimed command, if it has one.
+func (r *runner) prepare(j *job) error {
+	if j.before == nil {
+		return nil
+	}
+	pid, err := r.start(&job{argv: j.before, env: j.env}, []uintptr{uintptr(r.devNull), uintptr(r.devNull), uintptr(r.devNull)})
+	if err != nil {
+		return err
+	}
+	ws, err := wait(pid)
+	if err != nil {
+		return err
+	}
+	if err := statusErr(ws); err != nil {
+		return fmt.Errorf("%q: before the run, %s %w", j.name, j.before[0], err)
 	}
 	return nil
 }
