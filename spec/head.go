@@ -44,6 +44,17 @@ type layout struct {
 }
 
 func parseHead(data []byte) (*Head, *layout, error) {
+	if json.Valid(data) {
+		if h, at, ok := parseHeadFast(data); ok {
+			return h, at, nil
+		}
+	}
+	return parseHeadDecoder(data)
+}
+
+// parseHeadDecoder is parseHead through encoding/json's Decoder, which
+// gives the errors: see parseHeadFast.
+func parseHeadDecoder(data []byte) (*Head, *layout, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	h, at := new(Head), new(layout)
 	_, err := eachKey(dec, "config", false, func(key string) error {
