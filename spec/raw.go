@@ -92,11 +92,13 @@ func (c *RawConfig) Apply(mods ...Modifier) error {
 	if env == nil {
 		return nil // no modifier: nothing to write
 	}
-	data, err := c.withEnv(*env)
+	data, at, err := c.withEnv(*env)
 	if err != nil {
 		return err
 	}
-	return c.reset(data)
+	// What moved is known: no second parse.
+	c.data, c.at, c.Env = data, at, *env
+	return nil
 }
 
 // applyTyped applies mods through the runtime-spec types.
@@ -125,21 +127,24 @@ func (c *RawConfig) reset(data []byte) error {
 	return nil
 }
 
-// withEnv is the config with env as the value of process.env: written
-// where the old value was, or as a new first key of process. The array is
-// laid out as the old one was, one entry a line or all on one.
-func (c *RawConfig) withEnv(env []string) ([]byte, error) {
+// withEnv is the config with env as the value of process.env, and where
+// its parts now are: written where the old value was, or as a new first
+// key of process. The array is laid out as the old one was, one entry a
+// line or all on one.
+func (c *RawConfig) withEnv(env []string) ([]byte, *layout, error) {
 	if !c.HasProcess {
-		return nil, ErrNoProcess
+		return nil, nil, ErrNoProcess
 	}
-	at := c.at
+	at := *c.at
 	if at.envEnd > 0 {
 		prefix, indent, multiline := arrayLayout(c.data[at.envStart:at.envEnd], lineIndent(c.data, at.envStart))
 		value, err := encodeEnv(env, prefix, indent, multiline)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return slices.Concat(c.data[:at.envStart], value, c.data[at.envEnd:]), nil
+		data := slices.Concat(c.data[:at.envStart], value, c.data[at.envEnd:])
+		at.envEnd = at.envStart + len(value)
+		return data, &at, nil
 	}
 	// A new key goes first, with the white space the next key has.
 	space := c.data[at.procOpen:valueStart(c.data, at.procOpen)]
@@ -148,14 +153,18 @@ func (c *RawConfig) withEnv(env []string) ([]byte, error) {
 	}
 	value, err := encodeEnv(env, "", "", false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	key := []byte(`"env": `)
 	sep := []byte(",")
 	if at.procEmpty {
 		sep = nil
 	}
-	return slices.Concat(c.data[:at.procOpen], space, key, value, sep, c.data[at.procOpen:]), nil
+	data := slices.Concat(c.data[:at.procOpen], space, key, value, sep, c.data[at.procOpen:])
+	at.envStart = at.procOpen + len(space) + len(key)
+	at.envEnd = at.envStart + len(value)
+	at.procEmpty = false
+	return data, &at, nil
 }
 
 // lineIndent is the white space that starts the line holding offset i.

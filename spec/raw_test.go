@@ -154,6 +154,15 @@ func TestRawApplyTwice(t *testing.T) {
 		if !bytes.Equal(c.Bytes(), once.Bytes()) || !slices.Equal(c.Env, once.Env) {
 			t.Errorf("%s: twice %s (env %q), once %s", before, c.Bytes(), c.Env, once.Bytes())
 		}
+		// The places an edit keeps track of are the ones a parse finds.
+		again, err := ParseRaw(c.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.at.envStart != c.at.envStart || again.at.envEnd != c.at.envEnd ||
+			again.at.procOpen != c.at.procOpen || again.at.procEmpty != c.at.procEmpty {
+			t.Errorf("%s: after the edits %+v, parsed again %+v", before, *c.at, *again.at)
+		}
 	}
 }
 
