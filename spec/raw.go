@@ -23,10 +23,12 @@ type EnvModifier interface {
 // RawConfig is a config.json as read, edited in place: ParseRaw reads the
 // Head and notes where process.env is, and Apply rewrites the value of
 // process.env alone, keeping every other byte of the file as it was.
-// The typed decode of the whole config (Parse), which costs a runtime
-// wrapper more than the rest of its work together (about 0.5 ms for the
-// decode and as much for the encode, in a process that starts fresh each
-// time), is paid only for a modifier that edits more than process.env.
+// The typed decode and encode of the whole config (Parse, Marshal) are
+// paid only for a modifier that edits more than process.env: in a
+// process that starts afresh for every call they cost a runtime wrapper
+// more than the rest of its work together (callgrind, 2026-12-01: `ww
+// runtime run` with two fds executed 6.5 million instructions with them,
+// 1.8 million without).
 type RawConfig struct {
 	Head
 	data []byte
