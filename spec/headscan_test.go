@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // headSeeds are configs for the fast path's tests and fuzzing: the
@@ -91,5 +93,68 @@ func FuzzParseHeadFast(f *testing.F) {
 			t.Fatalf("%q: fast path accepted, the Decoder: %v", data, err)
 		}
 		sameHead(t, data, h1, at1, h2, at2)
+	})
+}
+
+// namespacesSeeds are linux values for the namespaces' fast path.
+var namespacesSeeds = []string{
+	`{"namespaces":[{"type":"pid"},{"type":"network","path":"/run/netns/a"},{"type":"mount","x":[1,{"y":null}]}]}`,
+	`{"resources":{"memory":{"limit":1}},"Namespaces":[],"x":"]"}`,
+	`{"namespaces":null}`,
+	`{}`,
+	`{"NAMESPACES":[{"TYPE":"ipc","Path":"\u002fp"}]}`,
+	`{"namespaces":[null]}`,
+	`{"namespaces":[{"type":1}]}`,
+	`{"namespaces":[{"type":"pid","type":"net"}]}`,
+	`{"namespaces":[],"namespaces":[{"type":"pid"}]}`,
+	`{"namespaces":5}`,
+	`[]`,
+}
+
+// unmarshalNamespaces is what RawConfig.Namespaces falls back to.
+func unmarshalNamespaces(linux []byte) ([]specs.LinuxNamespace, error) {
+	var l struct {
+		Namespaces []specs.LinuxNamespace `json:"namespaces"`
+	}
+	err := json.Unmarshal(linux, &l)
+	return l.Namespaces, err
+}
+
+// TestNamespacesFast: the usual lists are read without giving up, as
+// json.Unmarshal reads them; the odd ones are left to it.
+func TestNamespacesFast(t *testing.T) {
+	for i, s := range namespacesSeeds {
+		got, ok := namespacesFast([]byte(s))
+		if ok != (i < 5) {
+			t.Errorf("%s: fast path ok %v, want %v", s, ok, i < 5)
+		}
+		if !ok {
+			continue
+		}
+		want, err := unmarshalNamespaces([]byte(s))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: fast path read %#v, json.Unmarshal %#v, %v", s, got, want, err)
+		}
+	}
+}
+
+// FuzzNamespacesFast: whatever the fast path reads, json.Unmarshal
+// reads the same.
+func FuzzNamespacesFast(f *testing.F) {
+	for _, s := range namespacesSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		got, ok := namespacesFast(data)
+		if !ok {
+			return
+		}
+		want, err := unmarshalNamespaces(data)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: fast path read %#v, json.Unmarshal %#v, %v", data, got, want, err)
+		}
 	})
 }

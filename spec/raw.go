@@ -54,6 +54,9 @@ func (c *RawConfig) Namespaces() ([]specs.LinuxNamespace, error) {
 	if c.at.linux == nil {
 		return nil, nil
 	}
+	if ns, ok := namespacesFast(c.at.linux); ok {
+		return ns, nil
+	}
 	var l struct {
 		Namespaces []specs.LinuxNamespace `json:"namespaces"`
 	}
