@@ -113,9 +113,7 @@ var namespacesSeeds = []string{
 
 // unmarshalNamespaces is what RawConfig.Namespaces falls back to.
 func unmarshalNamespaces(linux []byte) ([]specs.LinuxNamespace, error) {
-	var l struct {
-		Namespaces []specs.LinuxNamespace `json:"namespaces"`
-	}
+	var l linuxNamespaces
 	err := json.Unmarshal(linux, &l)
 	return l.Namespaces, err
 }

@@ -57,13 +57,16 @@ func (c *RawConfig) Namespaces() ([]specs.LinuxNamespace, error) {
 	if ns, ok := namespacesFast(c.at.linux); ok {
 		return ns, nil
 	}
-	var l struct {
-		Namespaces []specs.LinuxNamespace `json:"namespaces"`
-	}
+	var l linuxNamespaces
 	if err := json.Unmarshal(c.at.linux, &l); err != nil {
 		return nil, fmt.Errorf("linux: %w", err)
 	}
 	return l.Namespaces, nil
+}
+
+// linuxNamespaces is the part of linux that Namespaces decodes.
+type linuxNamespaces struct {
+	Namespaces []specs.LinuxNamespace `json:"namespaces"`
 }
 
 // Apply validates every modifier in mods, then applies them in order, as
