@@ -56,6 +56,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFDFlag$$' -fuzztime $(FUZZTIME) ./fdmgr
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSource$$' -fuzztime $(FUZZTIME) ./fdmgr
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./cmd/internal/runcargs
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHeadFast$$' -fuzztime $(FUZZTIME) ./spec
+	$(GO) test -run '^$$' -fuzz '^FuzzNamespacesFast$$' -fuzztime $(FUZZTIME) ./spec
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./policy
 	$(GO) test -run '^$$' -fuzz '^FuzzDecide$$' -fuzztime $(FUZZTIME) ./policy
 	$(GO) test -run '^$$' -fuzz '^FuzzYAMLSubset$$' -fuzztime $(FUZZTIME) ./policy
@@ -70,7 +72,11 @@ demo: build
 # as root with containerd 1.6 and 2.x, pod cycles through the CRI; and
 # prints medians and ratios with their targets (a report: a missed target
 # does not fail). Flags for the driver go in BENCHFLAGS, e.g.
-# BENCHFLAGS='-rounds 3 -runs 50'; see bin/ww-bench -help.
+# BENCHFLAGS='-rounds 3 -runs 50'; see bin/ww-bench -help. ww runtime's
+# targets are printed as (F + own cost) / F, the own cost timed with
+# /bin/true as the lower runtime; NVIDIA's runtime wrapper is timed beside
+# it when on PATH, or built (cgo) from the module proxy into a cache folder
+# with BENCHFLAGS='-nvidia-build $$HOME/.cache/ww-bench'.
 bench: build
 	$(GO) build -o $(BIN)/ww-bench ./cmd/ww-bench
 	$(GO) build -o $(BIN)/ww-bench-launcher ./cmd/ww-bench/launcher

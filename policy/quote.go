@@ -25,6 +25,20 @@ func cutAt(s string, n int) (string, bool) {
 	return s[:n], true
 }
 
+// quotesAsIs reports, without quoting it, whether strconv.Quote leaves s
+// as it is between its quotes: true for printable ASCII but '"' and '\\';
+// false may still be so. The decoder names every key it reads with clip,
+// and quoting each to compare cost ww runtime 0.2 million instructions
+// per start under a policy of 100 resources (callgrind, 2026-12-01).
+func quotesAsIs(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7E || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // quote quotes s as Go does, at most maxQuoted bytes of it; a longer s
 // ends in "…" followed by its length.
 func quote(s string) string {
@@ -40,8 +54,10 @@ func quote(s string) string {
 // character that needs escaping.
 func clip(s string) string {
 	head, cutShort := cut(s)
-	if q := strconv.Quote(head); q[1:len(q)-1] != head {
-		return quote(s)
+	if !quotesAsIs(head) {
+		if q := strconv.Quote(head); q[1:len(q)-1] != head {
+			return quote(s)
+		}
 	}
 	if cutShort {
 		return head + "… (" + strconv.Itoa(len(s)) + " bytes)"

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -28,5 +29,28 @@ func TestQuote(t *testing.T) {
 				t.Errorf("clip = %s, want %s", got, tt.clipped)
 			}
 		})
+	}
+}
+
+// TestQuotesAsIs: where quotesAsIs says a string quotes as it is,
+// strconv.Quote agrees, for every byte and some longer strings.
+func TestQuotesAsIs(t *testing.T) {
+	var samples []string
+	for b := 0; b < 256; b++ {
+		samples = append(samples, string([]byte{byte(b)}), "a"+string([]byte{byte(b)})+"z")
+	}
+	samples = append(samples, "", "plain/path-1.2_x", "é", "\u2028", "tab\there")
+	asIs := 0
+	for _, s := range samples {
+		if !quotesAsIs(s) {
+			continue
+		}
+		asIs++
+		if q := strconv.Quote(s); q != `"`+s+`"` {
+			t.Errorf("quotesAsIs(%q) but strconv.Quote gives %s", s, q)
+		}
+	}
+	if asIs < 2*93 {
+		t.Errorf("quotesAsIs accepted %d samples, want every printable ASCII byte but the quote and the backslash", asIs)
 	}
 }

@@ -98,6 +98,14 @@ func (p *yamlParser) errAt(i, col int, format string, a ...any) error {
 func checkYAMLText(data []byte) error {
 	line, col := 1, 1
 	for i := 0; i < len(data); {
+		// Printable ASCII, most of a policy, without decoding a rune:
+		// each byte decoded cost 40 instructions, 0.3 million for a
+		// policy of 100 resources at every ww runtime start.
+		if c := data[i]; 0x20 <= c && c <= 0x7E {
+			i++
+			col++
+			continue
+		}
 		r, n := utf8.DecodeRune(data[i:])
 		switch {
 		case r == '\n':

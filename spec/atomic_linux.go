@@ -17,11 +17,10 @@ import (
 type fileOwner struct{ uid, gid int }
 
 // writeAtomic replaces path with what write puts in a new file next to it.
-// Readers of path see the old file or the new one, never a part; a crash
-// after writeAtomic returns keeps the new one. An error leaves path
-// untouched and no file behind. The new file gets perm and, when owner is
-// not nil, that owner and group: a config.json that its user owns stays
-// theirs.
+// Readers of path see the old file or the new one, never a part, and so
+// does a reader after a crash. An error leaves path untouched and no file
+// behind. The new file gets perm and, when owner is not nil, that owner
+// and group: a config.json that its user owns stays theirs.
 //
 // It uses plain system calls, never an *os.File: a runtime wrapper calls
 // it when its caller's fds may fill the fd table up to the limit, where
@@ -33,6 +32,21 @@ type fileOwner struct{ uid, gid int }
 // crash) leaves no temporary file; only a kill in the moment between the
 // link and the rename can. Where the file system has no O_TMPFILE, the
 // temporary file is named from the start.
+//
+// What a crash (of the machine: a process that dies leaves the page cache
+// to the kernel) can do decides each sync:
+//   - The new file is synced before the rename. Without it, a file system
+//     that commits the rename before the data (XFS; ext4 with
+//     noauto_da_alloc) can show an empty or partial config.json after a
+//     crash: a torn config. Measured on ext4 here: about 0.17 ms per save,
+//     0.6 % of a runc run; on tmpfs, nothing.
+//   - The folder is not synced after the rename. A crash before the
+//     rename reaches the disk brings back the old config.json, whole;
+//     after a crash no container of the bundle runs, and a create of it
+//     edits the config again (and removes a temporary file left linked,
+//     RemoveStaleTemps). The sync would make the new name durable at once
+//     and cost about 0.12 ms more on ext4 here, for no state a reader
+//     can rely on.
 func writeAtomic(path string, perm fs.FileMode, owner *fileOwner, write func(io.Writer) error) error {
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -54,15 +68,7 @@ func writeAtomic(path string, perm fs.FileMode, owner *fileOwner, write func(io.
 		}
 	}
 	t.close(err != nil)
-	if err != nil {
-		return err
-	}
-	// Without this the rename may not survive a crash; path already is
-	// the new file either way.
-	if err := fsync(dirfd); err != nil {
-		return fmt.Errorf("sync folder %q: %w", dir, err)
-	}
-	return nil
+	return err
 }
 
 // tempFile is the file writeAtomic writes before it replaces the old one.

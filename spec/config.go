@@ -119,7 +119,8 @@ func (c *Config) Save() error {
 }
 
 // SaveFile writes the config to path atomically: to a new file in the same
-// folder, synced, then renamed over path, and the folder synced. A failed
+// folder, synced, then renamed over path (see writeAtomic for why the
+// folder is not synced). A failed
 // save leaves the file at path as it was and no temporary file behind.
 // The file keeps the owner, group and permission bits of the file it
 // replaces; a new file gets the permission bits of the file the config
@@ -130,7 +131,7 @@ func (c *Config) SaveFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("save config %q: %w", path, err)
 	}
-	mode, owner, err := c.saveAttrs(path)
+	mode, owner, err := saveAttrs(path, c.mode)
 	if err != nil {
 		return fmt.Errorf("save config %q: %w", path, err)
 	}
@@ -141,9 +142,11 @@ func (c *Config) SaveFile(path string) error {
 }
 
 // saveAttrs picks the permission bits and owner for a config written to
-// path. A rename would replace a symlink or folder at path rather than
-// what it points to, so those are refused.
-func (c *Config) saveAttrs(path string) (fs.FileMode, *fileOwner, error) {
+// path: those of the file there, else loaded (the bits of the file the
+// config was loaded from, 0 for none), else 0644. A rename would replace
+// a symlink or folder at path rather than what it points to, so those
+// are refused.
+func saveAttrs(path string, loaded fs.FileMode) (fs.FileMode, *fileOwner, error) {
 	var st unix.Stat_t
 	err := unix.Lstat(path, &st)
 	switch {
@@ -153,8 +156,8 @@ func (c *Config) saveAttrs(path string) (fs.FileMode, *fileOwner, error) {
 		return fs.FileMode(st.Mode & 0o777), &fileOwner{uid: int(st.Uid), gid: int(st.Gid)}, nil
 	case !errors.Is(err, unix.ENOENT):
 		return 0, nil, &fs.PathError{Op: "lstat", Path: path, Err: err}
-	case c.mode != 0:
-		return c.mode, nil, nil
+	case loaded != 0:
+		return loaded, nil, nil
 	default:
 		return defaultMode, nil, nil
 	}

@@ -16,11 +16,19 @@
 // when the content does not.
 //
 // Save never writes over config.json in place: it writes a temporary file
-// in the same folder, syncs it, renames it over config.json and syncs the
-// folder. A reader sees the old file or the new one; a failed save leaves
-// the old file whole and no temporary file. The new file keeps the
-// permission bits of the one it replaces (0644 if there was none); its
-// owner is whoever saves.
+// in the same folder, syncs it and renames it over config.json. A reader
+// sees the old file or the new one, after a crash too (which may bring
+// back the old one: the folder is not synced); a failed save leaves the
+// old file whole and no temporary file. The new file keeps the owner,
+// group and permission bits of the one it replaces (0644 if there was
+// none).
+//
+// A runtime wrapper that only sets variables has no need of the types:
+// ParseRaw reads what it needs (annotations, process.env, the namespaces)
+// in one pass, and RawConfig.Apply rewrites the value of process.env in
+// the file's own bytes, keeping every other byte; a modifier that edits
+// more than process.env (an EnvModifier edits only that) makes it go
+// through the types as Config does.
 //
 // # Edits
 //

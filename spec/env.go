@@ -33,8 +33,8 @@ type envEdit struct {
 }
 
 var (
-	_ Modifier  = (*envEdit)(nil)
-	_ Validator = (*envEdit)(nil)
+	_ EnvModifier = (*envEdit)(nil)
+	_ Validator   = (*envEdit)(nil)
 )
 
 // FDEnv sets the WW_FD_<NAME>=<fd> entries in env into process.env, after
@@ -104,28 +104,36 @@ func (e *envEdit) Validate() error {
 	return nil
 }
 
-// Modify edits s.Process.Env. Variables it keeps stay in their order; its
-// own come last, in the order given.
+// Modify edits s.Process.Env, as ModifyEnv does.
 func (e *envEdit) Modify(s *specs.Spec) error {
+	if s == nil || s.Process == nil {
+		return e.ModifyEnv(nil)
+	}
+	return e.ModifyEnv(&s.Process.Env)
+}
+
+// ModifyEnv edits *env. Variables it keeps stay in their order; its own
+// come last, in the order given.
+func (e *envEdit) ModifyEnv(env *[]string) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	if s == nil || s.Process == nil {
+	if env == nil {
 		return fmt.Errorf("%s: %w", e.what, ErrNoProcess)
 	}
 	replaced := make(map[string]bool, len(e.set))
 	for _, kv := range e.set {
 		replaced[envKey(kv)] = true
 	}
-	env := make([]string, 0, len(s.Process.Env)+len(e.set))
-	for _, kv := range s.Process.Env {
+	out := make([]string, 0, len(*env)+len(e.set))
+	for _, kv := range *env {
 		key := envKey(kv)
 		if replaced[key] || e.drops(key) {
 			continue
 		}
-		env = append(env, kv)
+		out = append(out, kv)
 	}
-	s.Process.Env = append(env, e.set...)
+	*env = append(out, e.set...)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -102,6 +103,29 @@ func TestParseHeadFoldsCase(t *testing.T) {
 	h, err := ParseHead([]byte(`{"Annotations":{"a":"b"},"Process":{"Env":["A=1"]}}`))
 	if err != nil || h.Annotations["a"] != "b" || len(h.Env) != 1 {
 		t.Errorf("head %+v, %v; want the annotation and env read", h, err)
+	}
+	// encoding/json folds beyond ASCII: the long s is an s, the Kelvin
+	// sign a k.
+	_, err = ParseHead([]byte(`{"process":{},"proceſs":{}}`))
+	if err == nil || err.Error() != `config has the key "proceſs" twice` {
+		t.Errorf("error = %v", err)
+	}
+	h, err = ParseHead([]byte(`{"proceſs":{"env":["A=1"]}}`))
+	if err != nil || !h.HasProcess || len(h.Env) != 1 {
+		t.Errorf("head %+v, %v; want the env of proceſs read", h, err)
+	}
+}
+
+// TestFoldKey: keys fold to one form exactly when bytes.EqualFold calls
+// them equal, the rule encoding/json matches fields by.
+func TestFoldKey(t *testing.T) {
+	keys := []string{"env", "ENV", "Env", "process", "proceſs", "PROCESS", "k", "K", "\u212a", "linux", "lınux", "σ", "ς", "Σ", "x", ""}
+	for _, a := range keys {
+		for _, b := range keys {
+			if got, want := foldKey(a) == foldKey(b), bytes.EqualFold([]byte(a), []byte(b)); got != want {
+				t.Errorf("foldKey(%q) == foldKey(%q) is %v, bytes.EqualFold %v", a, b, got, want)
+			}
+		}
 	}
 }
 

@@ -9,8 +9,15 @@ import (
 // Each case runs once, checked, before any is timed, so that a command
 // that cannot run fails fast and says why.
 func bench(o options, cases []benchCase, comparisons []comparison, stdout, stderr io.Writer) error {
+	_, err := benchSummaries(o, cases, comparisons, stdout, stderr)
+	return err
+}
+
+// benchSummaries is bench that also returns each measured case's
+// summary, by name.
+func benchSummaries(o options, cases []benchCase, comparisons []comparison, stdout, stderr io.Writer) (map[string]summary, error) {
 	if len(comparisons) == 0 {
-		return usageErrorf("-run %q: matches no ratio", o.only)
+		return nil, usageErrorf("-run %q: matches no ratio", o.only)
 	}
 	byName := make(map[string]benchCase, len(cases))
 	for _, c := range cases {
@@ -21,7 +28,7 @@ func bench(o options, cases []benchCase, comparisons []comparison, stdout, stder
 		for _, name := range []string{cmp.num, cmp.den} {
 			c, ok := byName[name]
 			if !ok {
-				return fmt.Errorf("ratio %q: no case %q", cmp.name, name)
+				return nil, fmt.Errorf("ratio %q: no case %q", cmp.name, name)
 			}
 			maxFDs = max(maxFDs, c.fds)
 		}
@@ -30,11 +37,11 @@ func bench(o options, cases []benchCase, comparisons []comparison, stdout, stder
 	// itself, and the Go runtime a few of its own.
 	lim, err := ensureNoFile(uint64(2*maxFDs + 64))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r, err := newRunner()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer r.close()
 
@@ -62,7 +69,7 @@ func bench(o options, cases []benchCase, comparisons []comparison, stdout, stder
 	for _, c := range usedCases {
 		j := r.job(c)
 		if err := r.check(j); err != nil {
-			return fmt.Errorf("case %q (%s): %w", c.name, commandLine(c.argv), err)
+			return nil, fmt.Errorf("case %q (%s): %w", c.name, commandLine(c.argv), err)
 		}
 		jobs = append(jobs, j)
 	}
@@ -70,7 +77,7 @@ func bench(o options, cases []benchCase, comparisons []comparison, stdout, stder
 	load := loadAverage()
 	samples, err := measure(r, jobs, o.plan, stderr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sums := make([]summary, len(jobs))
 	sumOf := make(map[string]summary, len(jobs))
@@ -90,5 +97,5 @@ func bench(o options, cases []benchCase, comparisons []comparison, stdout, stder
 	notes = append([]string{describeBinary(o.ww), describeBinary(o.launcher), load,
 		"page cache of the programs dropped before the first run, so each is loaded as exec loads it from disk"}, notes...)
 	report(stdout, o.plan, lim, notes, jobs, sums, results)
-	return nil
+	return sumOf, nil
 }

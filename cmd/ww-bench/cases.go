@@ -16,6 +16,9 @@ type benchCase struct {
 	trigger *trigger
 	// env are variables the command gets besides the driver's own.
 	env []string
+	// before, when set, runs untimed before each run (the create of the
+	// container a delete removes, say); it must end with status 0.
+	before []string
 }
 
 // comparison is the ratio of two cases' medians, num/den, and the most it

@@ -21,6 +21,8 @@ import (
 type containerTools struct {
 	runc, execRunc, nop string
 	ww                  string // absolute: the hooks' path
+	// nvidia is the peer wrapper; nvidiaMissing says why there is none.
+	nvidia, nvidiaMissing string
 }
 
 // containers is what the container cases share: a root file system that
@@ -33,6 +35,9 @@ type containers struct {
 	root    string
 	bundles map[string]string // by case name
 	stateID string
+	// disk, when not "", is why there are no bundles on a disk file
+	// system here.
+	noDisk string
 	// policies are the node policies of the ww cases, by case name: the
 	// path WW_POLICY names (a missing file is the default policy).
 	policies map[string]string
@@ -58,7 +63,33 @@ const (
 	// each stage, the floor of any hook written in Go.
 	wwHooked  = "ww runtime run, ww hooks"
 	nopHooked = "ww runtime run, Go floor hooks"
+	// 20 fds, and the same calls with the bundle on a disk.
+	wwRun20         = "ww runtime run, 20 fds"
+	execRuncRunDisk = "execrunc run, disk"
+	wwRunDisk       = "ww runtime run, disk"
+	wwRun20Disk     = "ww runtime run, 20 fds, disk"
+	// The other pass-through calls; each delete removes a container
+	// created before it, untimed, from the bundle deleteBundle.
+	runcDelete    = "runc delete"
+	execDelete    = "execrunc delete"
+	wwDelete      = "ww runtime delete"
+	execFeatures  = "execrunc features"
+	wwFeatures    = "ww runtime features"
+	deleteBundle  = "deleted"
+	runcFeatures  = "runc features"
+	nvidiaRun     = "nvidia run"
+	nvidiaState   = "nvidia state"
+	nvidiaRunName = "nvidia-container-runtime run / execrunc run"
 )
+
+// wwAnnotations20 are 20 fds of one file the policy's raw rule allows.
+func wwAnnotations20() map[string]string {
+	m := make(map[string]string, 20)
+	for i := range 20 {
+		m[fmt.Sprintf("fd.ww.dev/f%d", i)] = "file:/etc/hostname"
+	}
+	return m
+}
 
 // wwAnnotations are the two fds that ww runtime run adds to its container:
 // a file the policy's raw rule allows, and a node resource.
@@ -126,19 +157,40 @@ func setUpContainers(t containerTools) (c *containers, err error) {
 	if err := os.WriteFile(resources, []byte(benchPolicy(100)), 0o644); err != nil {
 		return c, err
 	}
-	c.policies = map[string]string{wwRun: resources, wwResources: resources, wwNoPolicy: filepath.Join(base, "none.yaml"),
-		wwHooked: resources, nopHooked: resources}
+	c.policies = map[string]string{wwNoPolicy: filepath.Join(base, "none.yaml")}
+	for _, name := range []string{wwRun, wwResources, wwHooked, nopHooked, wwRun20, wwRunDisk, wwRun20Disk, ownWWRun, ownWWRun20, ownWWRunDisk, ownWWRun20Disk} {
+		c.policies[name] = resources
+	}
 	c.records = filepath.Join(base, "records")
 	if err := os.Mkdir(c.records, 0o700); err != nil {
 		return c, err
 	}
-	for _, name := range []string{runcRun, execRuncRun, wwRun, stateBundle, wwNoPolicy, wwResources, wwHooked, nopHooked} {
-		dir := filepath.Join(bundleBase, strconv.Itoa(len(c.bundles)))
+	diskBase, err := diskFolder()
+	if err != nil {
+		return c, err
+	}
+	if diskBase == "" {
+		c.noDisk = "no folder on a disk file system (tried $TMPDIR, /var/tmp)"
+	} else {
+		c.dirs = append(c.dirs, diskBase)
+	}
+	for _, name := range []string{runcRun, execRuncRun, wwRun, stateBundle, wwNoPolicy, wwResources, wwRun20,
+		deleteBundle, nvidiaRun, wwHooked, nopHooked, ownWWRun, ownWWRun20, execRuncRunDisk, wwRunDisk, wwRun20Disk, ownWWRunDisk, ownWWRun20Disk} {
+		in := bundleBase
+		if strings.HasSuffix(name, ", disk") {
+			if diskBase == "" {
+				continue
+			}
+			in = diskBase
+		}
+		dir := filepath.Join(in, strconv.Itoa(len(c.bundles)))
 		var annotations map[string]string
 		var hooks *specs.Hooks
 		switch name {
-		case wwRun:
+		case wwRun, wwRunDisk, ownWWRun, ownWWRunDisk:
 			annotations = wwAnnotations()
+		case wwRun20, wwRun20Disk, ownWWRun20, ownWWRun20Disk:
+			annotations = wwAnnotations20()
 		case wwNoPolicy, wwResources:
 			annotations = listenAnnotations()
 		case wwHooked:
@@ -218,10 +270,14 @@ func (c *containers) policyEnv(name string) []string {
 	return []string{"WW_POLICY=" + c.policies[name], "WW_STATE_DIR=" + c.records}
 }
 
-// close deletes the created container and every folder.
+// close deletes the created containers (the one of the state cases, and
+// any a delete case created and did not delete) and every folder.
 func (c *containers) close() {
-	if c.stateID != "" {
-		exec.Command(c.runc, "--root", c.root, "delete", "--force", c.stateID).Run()
+	if c.root != "" {
+		out, _ := exec.Command(c.runc, "--root", c.root, "list", "--quiet").Output()
+		for _, id := range strings.Fields(string(out)) {
+			exec.Command(c.runc, "--root", c.root, "delete", "--force", id).Run()
+		}
 	}
 	for _, d := range c.dirs {
 		os.RemoveAll(d)
@@ -245,19 +301,27 @@ func copyFile(from, to string, mode os.FileMode) error {
 	return out.Close()
 }
 
-// containerComparisons are the container ratios: run and a pass-through
-// call (state), each through ww runtime against the floor of any Go
-// wrapper (execrunc), and the floor against runc itself.
+// containerComparisons are the container ratios: run and the
+// pass-through calls, each through ww runtime against the floor of any Go
+// wrapper (execrunc), and the floor against runc itself; and the peer
+// wrapper, when there is one.
 func containerComparisons() []comparison {
 	return []comparison{
 		{name: "execrunc run / runc run", num: execRuncRun, den: runcRun},
 		{name: "ww runtime run / execrunc run", num: wwRun, den: execRuncRun, target: 1.03},
+		{name: "ww runtime run, 20 fds / execrunc run", num: wwRun20, den: execRuncRun, target: 1.06},
+		{name: "ww runtime run, disk / execrunc run, disk", num: wwRunDisk, den: execRuncRunDisk, target: 1.03},
+		{name: "ww runtime run, 20 fds, disk / execrunc run, disk", num: wwRun20Disk, den: execRuncRunDisk, target: 1.06},
 		{name: "execrunc state / runc state", num: execState, den: runcState},
-		{name: "ww runtime state / execrunc state", num: wwState, den: execState, target: 1.05},
+		{name: "ww runtime state / execrunc state", num: wwState, den: execState, target: 1.02},
+		{name: "ww runtime delete / execrunc delete", num: wwDelete, den: execDelete, target: 1.02},
+		{name: "ww runtime features / execrunc features", num: wwFeatures, den: execFeatures, target: 1.02},
 		{name: "100 resources / no policy", num: wwResources, den: wwNoPolicy, target: 1.02},
 		{name: "Go floor hooks / no hooks", num: nopHooked, den: wwRun},
 		{name: "ww hooks / Go floor hooks", num: wwHooked, den: nopHooked, target: 1.05},
 		{name: "ww hooks / Go floor hooks, CPU", num: wwHooked, den: nopHooked, target: 1.05, cpu: true},
+		{name: nvidiaRunName, num: nvidiaRun, den: execRuncRun},
+		{name: "nvidia-container-runtime state / execrunc state", num: nvidiaState, den: execState},
 	}
 }
 
@@ -266,23 +330,52 @@ func containerComparisons() []comparison {
 // one container id of its own.
 func containerCases(ww string, t containerTools, c *containers) []benchCase {
 	global := []string{"--root", c.root}
-	run := func(name string, n int) []string {
+	n := 0
+	run := func(name string) []string {
+		n++
 		id := fmt.Sprintf("ww-bench-%d-%d", os.Getpid(), n)
 		return append(slices.Clone(global), "run", "--bundle", c.bundles[name], id)
 	}
 	state := append(slices.Clone(global), "state", c.stateID)
-	return []benchCase{
-		{name: runcRun, argv: append([]string{t.runc}, run(runcRun, 1)...)},
-		{name: execRuncRun, argv: append([]string{t.execRunc, t.runc}, run(execRuncRun, 2)...)},
-		{name: wwRun, argv: append([]string{ww, "runtime"}, run(wwRun, 3)...), env: c.policyEnv(wwRun)},
+	del := func() ([]string, []string) {
+		n++
+		id := fmt.Sprintf("ww-bench-%d-%d", os.Getpid(), n)
+		create := append([]string{t.runc}, append(slices.Clone(global), "create", "--bundle", c.bundles[deleteBundle], id)...)
+		return append(slices.Clone(global), "delete", id), create
+	}
+	runcDel, runcCreate := del()
+	execDel, execCreate := del()
+	wwDel, wwCreate := del()
+	ww2 := func(name string) benchCase {
+		return benchCase{name: name, argv: append([]string{ww, "runtime"}, run(name)...), env: c.policyEnv(name)}
+	}
+	cases := []benchCase{
+		{name: runcRun, argv: append([]string{t.runc}, run(runcRun)...)},
+		{name: execRuncRun, argv: append([]string{t.execRunc, t.runc}, run(execRuncRun)...)},
+		ww2(wwRun),
+		ww2(wwRun20),
 		{name: runcState, argv: append([]string{t.runc}, state...)},
 		{name: execState, argv: append([]string{t.execRunc, t.runc}, state...)},
 		{name: wwState, argv: append([]string{ww, "runtime"}, state...)},
-		{name: wwNoPolicy, argv: append([]string{ww, "runtime"}, run(wwNoPolicy, 4)...), env: c.policyEnv(wwNoPolicy)},
-		{name: wwResources, argv: append([]string{ww, "runtime"}, run(wwResources, 5)...), env: c.policyEnv(wwResources)},
-		{name: wwHooked, argv: append([]string{ww, "runtime"}, run(wwHooked, 6)...), env: c.policyEnv(wwHooked)},
-		{name: nopHooked, argv: append([]string{ww, "runtime"}, run(nopHooked, 7)...), env: c.policyEnv(nopHooked)},
+		{name: runcDelete, argv: append([]string{t.runc}, runcDel...), before: runcCreate},
+		{name: execDelete, argv: append([]string{t.execRunc, t.runc}, execDel...), before: execCreate},
+		{name: wwDelete, argv: append([]string{ww, "runtime"}, wwDel...), before: wwCreate},
+		{name: runcFeatures, argv: []string{t.runc, "features"}},
+		{name: execFeatures, argv: []string{t.execRunc, t.runc, "features"}},
+		{name: wwFeatures, argv: []string{ww, "runtime", "features"}},
+		ww2(wwNoPolicy),
+		ww2(wwResources),
+		{name: nvidiaRun, argv: append([]string{t.nvidia}, run(nvidiaRun)...)},
+		{name: nvidiaState, argv: append([]string{t.nvidia}, state...)},
+		ww2(wwHooked),
+		ww2(nopHooked),
 	}
+	if c.noDisk == "" {
+		cases = append(cases,
+			benchCase{name: execRuncRunDisk, argv: append([]string{t.execRunc, t.runc}, run(execRuncRunDisk)...)},
+			ww2(wwRunDisk), ww2(wwRun20Disk))
+	}
+	return cases
 }
 
 // benchContainers sets up the containers, times the cases that
@@ -306,6 +399,10 @@ func benchContainers(o options, comparisons []comparison, stdout, stderr io.Writ
 		return err
 	}
 	t := containerTools{runc: runc, execRunc: o.execRunc, nop: o.nop, ww: ww}
+	t.nvidia, t.nvidiaMissing = findNvidia(o.nvidia, o.nvidiaBuild, stderr)
+	if t.nvidia == "" {
+		t.nvidia = "nvidia-container-runtime" // never run: skipped
+	}
 	c, err := setUpContainers(t)
 	if err != nil {
 		return fmt.Errorf("set up the containers: %w", err)
@@ -322,8 +419,32 @@ func benchContainers(o options, comparisons []comparison, stdout, stderr io.Writ
 			os.Exit(128 + int(sig.(unix.Signal)))
 		}
 	}()
-	fmt.Fprintln(stdout)
-	p := o
-	p.plan = plan{rounds: o.containerRounds, runs: o.containerRuns, warmup: 2}
-	return bench(p, containerCases(o.ww, t, c), comparisons, stdout, stderr)
+	c.skips(comparisons, t)
+	var whole, own []comparison
+	for _, cmp := range comparisons {
+		if strings.HasPrefix(cmp.name, "own cost: ") {
+			own = append(own, cmp)
+		} else {
+			whole = append(whole, cmp)
+		}
+	}
+	var wholeSums, ownSums map[string]summary
+	if len(whole) > 0 {
+		fmt.Fprintln(stdout)
+		p := o
+		p.plan = plan{rounds: o.containerRounds, runs: o.containerRuns, warmup: 2}
+		if wholeSums, err = benchSummaries(p, containerCases(o.ww, t, c), whole, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if len(own) > 0 {
+		fmt.Fprintln(stdout)
+		p := o
+		p.plan = plan{rounds: o.ownRounds, runs: o.ownRuns, warmup: 10}
+		if ownSums, err = benchSummaries(p, ownCases(o.ww, t, c), own, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	printTargets(stdout, wholeSums, ownSums)
+	return nil
 }

@@ -49,6 +49,9 @@ type options struct {
 	// builds for them, and their own rounds and runs.
 	runc, execRunc, nop            string
 	containerRounds, containerRuns int
+	ownRounds, ownRuns             int
+	// The peer wrapper, and where -nvidia-build builds it.
+	nvidia, nvidiaBuild string
 	// criRounds are the pod cycles' rounds.
 	criRounds int
 	only      *regexp.Regexp
@@ -77,9 +80,13 @@ with fewer runs as each takes milliseconds:
   ww runtime run / execrunc run      runc run of a container through ww
                                      runtime, with two fds its annotations
                                      ask for, against execrunc, a Go program
-                                     that only execs runc (target ≤ 1.03)
+                                     that only execs runc (target ≤ 1.03);
+                                     with 20 fds (≤ 1.06); both again with
+                                     the bundle on a disk
   ww runtime state / execrunc state  a call ww runtime passes through, the
-                                     same way (target ≤ 1.05)
+                                     same way (target ≤ 1.02); delete (of a
+                                     container created untimed before each
+                                     run) and features alike
 
   ww hooks / Go floor hooks          the same ww runtime run with ww hook
                                      createRuntime and poststop in the config
@@ -87,10 +94,19 @@ with fewer runs as each takes milliseconds:
                                      hooks that are a Go program that only
                                      reads its stdin (target ≤ 1.05)
 
-and, reported only, execrunc against runc itself for both, and the floor
-hooks against none. The bundles'
-config.json files are on /dev/shm when it is a tmpfs, as container engines
-keep theirs under /run.
+and, reported only, execrunc against runc itself, the floor hooks against
+none, and the peer wrapper nvidia-container-runtime when it is found (-nvidia, or built by
+-nvidia-build DIR; skipped with a line otherwise). The bundles' config.json
+files are on /dev/shm when it is a tmpfs, as container engines keep theirs
+under /run, and for the disk rows in $TMPDIR or /var/tmp on a disk, as
+Podman keeps its bundles under /var/lib/containers.
+
+Whole runs of runc wander by a few per cent, so ww runtime's own cost is
+timed too: each call with /bin/true as the lower runtime (WW_LOWER_RUNTIME)
+against execrunc exec'ing /bin/true (the "own cost" rows, -own-rounds and
+-own-runs), and each target is printed as (F + own cost) / F, F being
+execrunc's median for the same call with runc. -run 'target: state' picks
+one target and the cases it needs.
 
 Then, as root, for each containerd found (Debian's 1.6, and 2.x where
 .ci/deps built it), a pod cycle through the CRI as the kubelet drives it
@@ -156,6 +172,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.containerRounds, "container-rounds", 4, "rounds of the container ratios")
 	fs.IntVar(&o.containerRuns, "container-runs", 5, "runs of each container case per round")
 	fs.IntVar(&o.criRounds, "cri-rounds", 10, "rounds of the pod cycles; each runs every handler twice")
+	fs.IntVar(&o.ownRounds, "own-rounds", 5, "rounds of ww runtime's own cost (lower runtime /bin/true)")
+	fs.IntVar(&o.ownRuns, "own-runs", 100, "runs of each own-cost case per round")
+	fs.StringVar(&o.nvidia, "nvidia", "nvidia-container-runtime", "peer wrapper timed beside ww runtime when found, a path or a name in PATH")
+	fs.StringVar(&o.nvidiaBuild, "nvidia-build", "", "build the peer wrapper (cgo) from the module proxy into `DIR` when DIR lacks it, and time it")
 	fs.IntVar(&o.rounds, "rounds", 7, "rounds; each runs every case -runs times")
 	fs.IntVar(&o.runs, "runs", 200, "runs of each case per round")
 	fs.IntVar(&o.warmup, "warmup", 20, "untimed runs of each case first")
@@ -181,6 +201,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageErrorf("-container-runs %d: must be at least 1", o.containerRuns)
 	case o.criRounds < 1:
 		return o, usageErrorf("-cri-rounds %d: must be at least 1", o.criRounds)
+	case o.ownRounds < 1 || o.ownRuns < 1:
+		return o, usageErrorf("-own-rounds %d, -own-runs %d: both must be at least 1", o.ownRounds, o.ownRuns)
 	case (o.ww == "") != (o.launcher == "") || (o.ww == "") != (o.execRunc == "") || (o.ww == "") != (o.nop == ""):
 		return o, usageErrorf("-ww, -launcher, -execrunc and -nop go together: give all or none")
 	}
@@ -219,7 +241,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		socketActivate: o.socketActivate, activatePort: port,
 	})
 	hostRatios := selected(comparisons, o.only)
-	containerRatios := selected(containerComparisons(), o.only)
+	containerRatios := containerSelection(o.only)
 	criRatios := selected(criComparisons(), o.only)
 	restartRatios := selected(restartComparisons(), o.only)
 	if len(hostRatios)+len(containerRatios)+len(criRatios)+len(restartRatios) == 0 {

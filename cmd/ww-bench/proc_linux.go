@@ -28,6 +28,7 @@ type job struct {
 	env     []string
 	files   []uintptr
 	trigger *trigger
+	before  []string
 }
 
 func newRunner() (*runner, error) {
@@ -45,7 +46,7 @@ func (r *runner) close() { unix.Close(r.devNull) }
 func (r *runner) job(c benchCase) *job {
 	files := make([]uintptr, 3+c.fds)
 	files[0], files[1], files[2] = uintptr(r.devNull), uintptr(r.devNull), uintptr(r.devNull)
-	return &job{name: c.name, argv: c.argv, env: append(slices.Clone(r.env), c.env...), files: files, trigger: c.trigger}
+	return &job{name: c.name, argv: c.argv, env: append(slices.Clone(r.env), c.env...), files: files, trigger: c.trigger, before: c.before}
 }
 
 // openFDs opens the copies of /dev/null that j hands over, for one run.
@@ -75,6 +76,9 @@ func (r *runner) closeFDs(fds []uintptr) {
 // just after the wait, and the CPU time of the process tree it waited for.
 // A status other than 0 is an error.
 func (r *runner) time(j *job) (wall, cpu time.Duration, err error) {
+	if err := r.prepare(j); err != nil {
+		return 0, 0, err
+	}
 	if err := r.openFDs(j); err != nil {
 		return 0, 0, err
 	}
@@ -97,6 +101,9 @@ func (r *runner) check(j *job) error {
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
+	if err := r.prepare(j); err != nil {
+		return err
+	}
 	if err := r.openFDs(j); err != nil {
 		return err
 	}
@@ -115,6 +122,25 @@ func (r *runner) check(j *job) error {
 			return fmt.Errorf("%w, saying: %s", err, trimOutput(msg))
 		}
 		return err
+	}
+	return nil
+}
+
+// prepare runs j's untimed command, if it has one.
+func (r *runner) prepare(j *job) error {
+	if j.before == nil {
+		return nil
+	}
+	pid, err := r.start(&job{argv: j.before, env: j.env}, []uintptr{uintptr(r.devNull), uintptr(r.devNull), uintptr(r.devNull)})
+	if err != nil {
+		return err
+	}
+	ws, err := r.wait(pid)
+	if err != nil {
+		return err
+	}
+	if err := statusErr(ws); err != nil {
+		return fmt.Errorf("%q: before the run, %s %w", j.name, j.before[0], err)
 	}
 	return nil
 }

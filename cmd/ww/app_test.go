@@ -58,3 +58,11 @@ func runFlags() *flag.FlagSet {
 	fs.StringVar(&lowerRun, "runtime", "", "")
 	return fs
 }
+
+// TestGrowStack: growStack's frame is on the stack, not moved to the heap
+// (which would make it grow nothing and cost an allocation).
+func TestGrowStack(t *testing.T) {
+	if n := testing.AllocsPerRun(10, growStack); n != 0 {
+		t.Errorf("growStack allocates %v times per call", n)
+	}
+}

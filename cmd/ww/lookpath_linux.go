@@ -17,14 +17,22 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // wraps os.ErrPermission when a candidate exists but cannot be executed
 // and no later one can; any other error means there is no candidate.
 func findExecutable(file, pathEnv string) (string, error) {
+	path, _, err := lookExecutable(file, pathEnv)
+	return path, err
+}
+
+// lookExecutable is findExecutable that also returns what stat(2) said of
+// the file found, so that a caller need not ask again.
+func lookExecutable(file, pathEnv string) (string, *unix.Stat_t, error) {
 	if file == "" {
-		return "", fmt.Errorf("empty name: %w", os.ErrNotExist)
+		return "", nil, fmt.Errorf("empty name: %w", os.ErrNotExist)
 	}
 	if strings.Contains(file, "/") {
-		if err := executable(file); err != nil {
-			return "", err
+		st, err := executable(file)
+		if err != nil {
+			return "", nil, err
 		}
-		return file, nil
+		return file, st, nil
 	}
 	if pathEnv == "" {
 		pathEnv = defaultPath // as execvp(3) does without PATH
@@ -38,34 +46,35 @@ func findExecutable(file, pathEnv string) (string, error) {
 		if dir == "." {
 			p = "./" + file
 		}
-		err := executable(p)
+		st, err := executable(p)
 		if err == nil {
-			return p, nil
+			return p, st, nil
 		}
 		if errors.Is(err, os.ErrPermission) {
 			denied = true
 		}
 	}
 	if denied {
-		return "", fmt.Errorf("found in PATH but %w", os.ErrPermission)
+		return "", nil, fmt.Errorf("found in PATH but %w", os.ErrPermission)
 	}
-	return "", errors.New("not found in PATH")
+	return "", nil, errors.New("not found in PATH")
 }
 
-// executable reports whether path is a file this process may execute.
-func executable(path string) error {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
+// executable reports whether path is a file this process may execute,
+// with its stat(2).
+func executable(path string) (*unix.Stat_t, error) {
+	st := new(unix.Stat_t)
+	if err := unix.Stat(path, st); err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-			return errors.New("no such file")
+			return nil, errors.New("no such file")
 		}
-		return &os.PathError{Op: "stat", Path: path, Err: err}
+		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return fmt.Errorf("is a directory: %w", os.ErrPermission)
+		return nil, fmt.Errorf("is a directory: %w", os.ErrPermission)
 	}
 	if err := unix.Faccessat(unix.AT_FDCWD, path, unix.X_OK, unix.AT_EACCESS); err != nil {
-		return fmt.Errorf("not executable: %w", os.ErrPermission)
+		return nil, fmt.Errorf("not executable: %w", os.ErrPermission)
 	}
-	return nil
+	return st, nil
 }

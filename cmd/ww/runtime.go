@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
@@ -89,7 +90,7 @@ func create(lower string, a *runcargs.Args) error {
 	}
 	defer unlock()
 	// Read again: another create may have written it meanwhile.
-	if c, err = readRequest(a.Bundle); err != nil {
+	if c, err = c.reread(); err != nil {
 		return err
 	}
 	if !c.edits() {
@@ -103,11 +104,11 @@ func create(lower string, a *runcargs.Args) error {
 // checked before the gate judges (and audits) a request.
 func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 	caller := callerFDsOf(a)
-	cfg, err := spec.ParseChecked(c.data) // readRequest ran ParseHead
+	view, err := c.view()
 	if err != nil {
-		return fmt.Errorf("load config %q: %w", c.path, err)
+		return err
 	}
-	if err := checkConfig(c, caller, cfg); err != nil {
+	if err := checkConfig(c, caller, view); err != nil {
 		return err
 	}
 	argv, err := a.WithPreserveFDs(caller.count() + len(c.reqs.FDs))
@@ -117,7 +118,7 @@ func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 	var grants []grant
 	netns := ""
 	if len(c.reqs.FDs) > 0 {
-		g, err := newPolicyGate(os.Environ(), a.ID, c, cfg.Spec)
+		g, err := newPolicyGate(os.Environ(), a.ID, c, view)
 		if err != nil {
 			return err
 		}
@@ -134,16 +135,16 @@ func createLocked(lower string, a *runcargs.Args, c *createRequest) error {
 		return err
 	}
 	m.ListenNetNS = netns
-	return openEditStart(lower, a, c, cfg, m, caller, argv)
+	return openEditStart(lower, a, c, c.raw, m, caller, argv)
 }
 
 // checkConfig checks what a create asks against the config, the caller's
 // fds and the fd limit, and that the config can be written back.
-func checkConfig(c *createRequest, caller callerFDs, cfg *spec.Config) error {
+func checkConfig(c *createRequest, caller callerFDs, view *specs.Spec) error {
 	if err := checkKinds(c); err != nil {
 		return err
 	}
-	if err := checkOptions(c, caller, cfg); err != nil {
+	if err := checkOptions(c, caller, view); err != nil {
 		return err
 	}
 	if err := checkFDLimit(caller, len(c.reqs.FDs)); err != nil {
@@ -163,7 +164,7 @@ func checkConfig(c *createRequest, caller callerFDs, cfg *spec.Config) error {
 
 // openEditStart opens the fds, edits the config and starts the lower
 // runtime: the parts of the runtime path that make things on the host.
-func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.Config, m *fdmgr.FDManager, caller callerFDs, argv []string) error {
+func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.RawConfig, m *fdmgr.FDManager, caller callerFDs, argv []string) error {
 	// From here ww makes things on the host: a signal is held until they
 	// are undone, or passed on to the lower runtime once it runs.
 	sigs, err := holdSignals()
@@ -181,7 +182,7 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.C
 	if err != nil {
 		return err
 	}
-	if err := spec.Apply(cfg.Spec, append(mods, hookEdits(c)...)...); err != nil {
+	if err := cfg.Apply(append(mods, hookEdits(c)...)...); err != nil {
 		return err
 	}
 	if sig := sigs.held(); sig != 0 {

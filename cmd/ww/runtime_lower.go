@@ -71,13 +71,13 @@ func findLowerRuntime() (string, error) {
 	// Callers may run the runtime with almost no environment (Podman
 	// deletes containers with XDG_RUNTIME_DIR alone): findExecutable
 	// then searches the usual places.
-	path, err := findExecutable(name, os.Getenv("PATH"))
+	// The lower runtime is stat'ed once, by the search.
+	path, st, err := lookExecutable(name, os.Getenv("PATH"))
 	if err != nil {
 		return "", fmt.Errorf("lower runtime %q (from %s): %w", name, from, err)
 	}
-	var self, st syscall.Stat_t
-	if syscall.Stat("/proc/self/exe", &self) == nil && syscall.Stat(path, &st) == nil &&
-		self.Dev == st.Dev && self.Ino == st.Ino {
+	var self unix.Stat_t
+	if unix.Stat("/proc/self/exe", &self) == nil && self.Dev == st.Dev && self.Ino == st.Ino {
 		return "", fmt.Errorf("lower runtime %q (from %s) is ww itself", path, from)
 	}
 	return path, nil

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/ww-dev/ww/cmd/internal/runcargs"
@@ -133,7 +134,7 @@ func checkFDLimit(caller callerFDs, n int) error {
 // checkOptions checks the options the annotations set against the
 // config and the caller's fds: socket activation needs the named fds at
 // 3, 4, … and the container's process at pid 1 of its own namespace.
-func checkOptions(c *createRequest, caller callerFDs, cfg *spec.Config) error {
+func checkOptions(c *createRequest, caller callerFDs, view *specs.Spec) error {
 	if !c.reqs.Options.Systemd || len(c.reqs.FDs) == 0 {
 		return nil
 	}
@@ -142,7 +143,7 @@ func checkOptions(c *createRequest, caller callerFDs, cfg *spec.Config) error {
 		return fmt.Errorf("annotation %q: the caller already passes fds at %d to %d, and socket activation needs the named fds there",
 			key, fdmgr.FirstFD, caller.first()-1)
 	}
-	if err := checkOwnPIDNamespace(cfg.Spec); err != nil {
+	if err := checkOwnPIDNamespace(view); err != nil {
 		return fmt.Errorf("annotation %q: %w", key, err)
 	}
 	return nil

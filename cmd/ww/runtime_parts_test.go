@@ -120,7 +120,7 @@ func TestCheckOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkOptions(&createRequest{reqs: tt.reqs}, tt.caller, &spec.Config{Spec: tt.s})
+			err := checkOptions(&createRequest{reqs: tt.reqs}, tt.caller, tt.s)
 			got := ""
 			if err != nil {
 				got = err.Error()

@@ -179,6 +179,32 @@ func TestRuntimeLoopRefused(t *testing.T) {
 	}
 }
 
+// TestRuntimeLowerIsWW: a lower runtime that is ww itself is refused,
+// naming it and where it came from: before anything is opened on create,
+// and by the ww it becomes on a pass-through (which does not look first).
+func TestRuntimeLowerIsWW(t *testing.T) {
+	bundle := fakeBundle(t, map[string]string{"fd.ww.dev/log": "file:/etc/hostname"}, nil)
+	before, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"create", "--bundle", bundle, "self"}, {"state", "self"}} {
+		r := newRuntimeCall(t, newFakeLower(t, 0))
+		r.env = append(cleanEnv(), "WW_LOWER_RUNTIME="+wwBin)
+		_, code := r.run(t, args...)
+		if code != 1 {
+			t.Errorf("%s: status %d, want 1", args[0], code)
+		}
+		want := fmt.Sprintf("lower runtime %q (from WW_LOWER_RUNTIME) is ww itself", wwBin)
+		if msg := r.logLine(t); !strings.Contains(msg, want) {
+			t.Errorf("%s: log %q, want %q", args[0], msg, want)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(bundle, "config.json")); !bytes.Equal(after, before) {
+		t.Errorf("config changed:\n%s", after)
+	}
+}
+
 // TestRuntimeRefusalsBeforeLower: input refused before anything runs is
 // one JSON log line naming the culprit; the lower runtime is not called
 // and the config is untouched.

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
 	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/ww-dev/ww/fdmgr"
 	"github.com/ww-dev/ww/spec"
@@ -17,7 +20,8 @@ import (
 type createRequest struct {
 	path string // the bundle's config.json
 	data []byte // its bytes as read
-	head *spec.Head
+	raw  *spec.RawConfig
+	head *spec.Head // raw's
 	reqs spec.Requests
 	// pod are the listeners a pod's sandbox holds for the pod's
 	// containers (see createSandbox); none for any other container.
@@ -34,6 +38,14 @@ type createRequest struct {
 // ask for. It opens nothing but the config, and only to read it.
 func readRequest(bundle string) (*createRequest, error) {
 	path := filepath.Join(bundle, spec.ConfigName)
+	data, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseRequest(path, data)
+}
+
+func readConfig(path string) ([]byte, error) {
 	data, _, err := spec.ReadConfigFile(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -42,27 +54,51 @@ func readRequest(bundle string) (*createRequest, error) {
 		}
 		return nil, fmt.Errorf("load config %q: %w", path, err)
 	}
-	return parseRequest(path, data)
+	return data, nil
 }
 
 // parseRequest is readRequest once the config's bytes are read.
 func parseRequest(path string, data []byte) (*createRequest, error) {
-	head, err := spec.ParseHead(data)
+	raw, err := spec.ParseRaw(data)
 	if err != nil {
 		return nil, fmt.Errorf("load config %q: %w", path, err)
 	}
-	reqs, err := spec.ParseAnnotations(head.Annotations)
+	reqs, err := spec.ParseAnnotations(raw.Annotations)
 	if err != nil {
 		return nil, err
 	}
-	r := &createRequest{path: path, data: data, head: head, reqs: reqs, pod: spec.PodListeners(head.Annotations)}
-	for _, kv := range head.Env {
+	r := &createRequest{path: path, data: data, raw: raw, head: &raw.Head, reqs: reqs, pod: spec.PodListeners(raw.Head.Annotations)}
+	for _, kv := range raw.Env {
 		if strings.HasPrefix(kv, fdmgr.EnvPrefix) {
 			r.stale = true
 			break
 		}
 	}
 	return r, nil
+}
+
+// reread reads the config of r again, and parses it again only when it
+// changed.
+func (r *createRequest) reread() (*createRequest, error) {
+	data, err := readConfig(r.path)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Equal(data, r.data) {
+		return r, nil
+	}
+	return parseRequest(r.path, data)
+}
+
+// view is the typed view of the config that the checks and the gate
+// read: its namespaces, and nothing else. The edit changes process.env
+// in the config's own bytes (spec.RawConfig).
+func (r *createRequest) view() (*specs.Spec, error) {
+	ns, err := r.raw.Namespaces()
+	if err != nil {
+		return nil, fmt.Errorf("load config %q: %w", r.path, err)
+	}
+	return &specs.Spec{Linux: &specs.Linux{Namespaces: ns}}, nil
 }
 
 // edits reports whether ww writes the config: for fds asked for, or to
