@@ -18,6 +18,7 @@ import (
 
 // hold makes a signal before the child wait for the caller.
 func (rawForwarder) hold() {
+	waitRuntimeHandlers()
 	if !atomic.CompareAndSwapInt64(&fwdState, fwdBefore, fwdHolding) {
 		// A signal is ending ww already.
 		for {
