@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -129,24 +130,25 @@ func containerdUninstall(p *Plan, o Options, main *containerdConfig) error {
 				o.Config, entry)
 		}
 	}
-	if containsString(main.imports, o.DropIn) {
+	if slices.Contains(main.imports, o.DropIn) {
 		restored, err := removeImport(main.data, o.DropIn)
 		if err != nil {
 			return fmt.Errorf("--config %q: %w", o.Config, err)
 		}
 		backup := o.Config + backupSuffix
 		why := "no longer imports " + o.DropIn
-		if old, err := os.ReadFile(backup); err == nil {
+		old, err := os.ReadFile(backup)
+		if err != nil {
+			old = nil
+		} else if again, err := addImport(old, o.DropIn); err == nil && bytes.Equal(again, main.data) {
 			// The copy is put back only if nothing else has changed since.
-			if again, err := addImport(old, o.DropIn); err == nil && bytes.Equal(again, main.data) {
-				restored = old
-				why = "put back as it was before ww install"
-			}
+			restored = old
+			why = "put back as it was before ww install"
 		}
 		if err := p.Add(Change{Path: o.Config, Data: restored, Why: why}); err != nil {
 			return err
 		}
-		if bytes.Equal(restored, mustRead(backup)) {
+		if bytes.Equal(restored, old) {
 			if err := p.Add(Change{Path: backup, Why: "the copy is back in place"}); err != nil {
 				return err
 			}
@@ -155,26 +157,9 @@ func containerdUninstall(p *Plan, o Options, main *containerdConfig) error {
 	return p.Add(Change{Path: o.DropIn, Why: "the " + o.Handler + " runtime handler"})
 }
 
-func mustRead(path string) []byte {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	return data
-}
-
 func fileMode(path string) os.FileMode {
 	if fi, err := os.Stat(path); err == nil {
 		return fi.Mode().Perm()
 	}
 	return 0o644
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
