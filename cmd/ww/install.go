@@ -68,18 +68,14 @@ func installCommand(args []string, stdout io.Writer) error {
 	case "hooks":
 		return installHooks(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, installUsage+"\nFlags:\n")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		installHelp(stdout, "Flags:", fs)
 		return nil
 	default:
 		return usageErrf("install %q: want containerd, crio or hooks", runtimeName)
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, installUsage+"\nFlags:\n")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
+			installHelp(stdout, "Flags:", fs)
 			return nil
 		}
 		return flagError(err)
@@ -95,6 +91,19 @@ func installCommand(args []string, stdout io.Writer) error {
 		plan = install.CRIO
 	}
 	p, err := plan(o)
+	return applyPlan(p, err, dryRun, stdout)
+}
+
+// installHelp prints the usage, then fs's flags under title.
+func installHelp(stdout io.Writer, title string, fs *flag.FlagSet) {
+	fmt.Fprint(stdout, installUsage+"\n"+title+"\n")
+	fs.SetOutput(stdout)
+	fs.PrintDefaults()
+}
+
+// applyPlan makes p's changes (none with dryRun) and reports them; err is
+// the planning's.
+func applyPlan(p *install.Plan, err error, dryRun bool, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
@@ -159,9 +168,7 @@ func installHooks(args []string, stdout io.Writer) error {
 	fs.BoolVar(&o.Uninstall, "uninstall", false, "remove the hooks ww install wrote")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, installUsage+"\nFlags of hooks:\n")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
+			installHelp(stdout, "Flags of hooks:", fs)
 			return nil
 		}
 		return flagError(err)
@@ -181,14 +188,5 @@ func installHooks(args []string, stdout io.Writer) error {
 	}
 	o.Dir = abs
 	p, err := install.Hooks(o)
-	if err != nil {
-		return err
-	}
-	if !dryRun {
-		if err := p.Apply(); err != nil {
-			return err
-		}
-	}
-	p.Report(stdout, dryRun)
-	return nil
+	return applyPlan(p, err, dryRun, stdout)
 }
