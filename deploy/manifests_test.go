@@ -150,6 +150,11 @@ func TestInstallerDaemonSetMountsWhatItsScriptUses(t *testing.T) {
 	for _, e := range c.Env {
 		env[e.Name] = e.Value
 	}
+	for _, name := range []string{"WW_RUNTIME", "WW_BIN_DIR", "WW_BIN_MOUNT", "WW_POLICY_SOURCE"} {
+		if env[name] == "" {
+			t.Errorf("%s is not set, so the mounts below cannot be checked against it", name)
+		}
+	}
 	if env["WW_RESTART"] != "none" || env["WW_UNINSTALL_ON_EXIT"] != "false" {
 		t.Errorf("the defaults are not WW_RESTART=none, WW_UNINSTALL_ON_EXIT=false: %v", env)
 	}
