@@ -42,22 +42,22 @@ func readContainerdConfig(flagName, path string) (*containerdConfig, error) {
 	default:
 		return nil, fmt.Errorf("%s %q: version %#v is not a number", flagName, path, v)
 	}
-	if list, ok := doc["imports"].([]any); ok {
-		for _, s := range list {
-			if s, ok := s.(string); ok {
-				c.imports = append(c.imports, s)
-			}
-		}
-	}
+	c.imports = stringList(doc["imports"])
 	c.plugins, _ = doc["plugins"].(map[string]any)
-	if list, ok := doc["disabled_plugins"].([]any); ok {
-		for _, s := range list {
-			if s, ok := s.(string); ok {
-				c.disabled = append(c.disabled, s)
-			}
+	c.disabled = stringList(doc["disabled_plugins"])
+	return c, nil
+}
+
+// stringList is the strings of a decoded TOML array, nil for anything else.
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, e := range list {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
 		}
 	}
-	return c, nil
+	return out
 }
 
 // pathErr is err without the path, which the caller names.
@@ -220,7 +220,7 @@ func deepCopy[T any](v T) T {
 	return v
 }
 
-// table returns m[keys...] as a table, making the missing ones if make.
+// table returns m[keys...] as a table, making the missing ones if create.
 func table(m map[string]any, create bool, keys ...string) map[string]any {
 	for _, k := range keys {
 		next, ok := m[k].(map[string]any)

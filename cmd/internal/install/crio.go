@@ -124,12 +124,7 @@ func crioRuncHandler(o Options) (crioHandler, error) {
 			h.MonitorCgroup = s
 		}
 		if list, ok := runc["monitor_env"].([]any); ok {
-			h.MonitorEnv = nil
-			for _, e := range list {
-				if s, ok := e.(string); ok {
-					h.MonitorEnv = append(h.MonitorEnv, s)
-				}
-			}
+			h.MonitorEnv = stringList(list)
 		}
 	}
 	return h, nil
