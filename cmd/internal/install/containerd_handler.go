@@ -29,17 +29,12 @@ func handlerIn(plugins map[string]any, version int64, name string) map[string]an
 // inherit options between handlers, so ww's handler must repeat them
 // (SystemdCgroup above all).
 func baseHandler(plugins map[string]any, version int64, handler string) map[string]any {
-	runtimes := table(plugins, false, criPlugin(version), "containerd", "runtimes")
+	cri := table(plugins, false, criPlugin(version))
+	runtimes := table(cri, false, "containerd", "runtimes")
 	if runtimes == nil {
 		return nil
 	}
-	names := []string{"runc"}
-	if ctrd := table(plugins, false, criPlugin(version), "containerd"); ctrd != nil {
-		if name, ok := ctrd["default_runtime_name"].(string); ok && name != "" {
-			names = []string{name, "runc"}
-		}
-	}
-	for _, name := range names {
+	for _, name := range []string{defaultRuntime(cri), "runc"} {
 		h, ok := runtimes[name].(map[string]any)
 		if !ok || name == handler {
 			continue
@@ -95,15 +90,18 @@ func containerdDropIn(o Options, main *containerdConfig, plugins map[string]any)
 // its defaults as a whole table, so a config that relied on the built-in
 // one would lose it, and with it its default runtime.
 func keepDefaultRunc(cri, runtimes map[string]any) {
-	name := "runc"
-	if ctrd := table(cri, false, "containerd"); ctrd != nil {
-		if n, ok := ctrd["default_runtime_name"].(string); ok && n != "" {
-			name = n
-		}
-	}
-	if _, ok := runtimes["runc"]; !ok && name == "runc" {
+	if _, ok := runtimes["runc"]; !ok && defaultRuntime(cri) == "runc" {
 		runtimes["runc"] = map[string]any{"runtime_type": runcShim, "options": runcOptionsV2()}
 	}
+}
+
+// defaultRuntime is a CRI section's default_runtime_name, runc where it
+// names none.
+func defaultRuntime(cri map[string]any) string {
+	if name, ok := table(cri, false, "containerd")["default_runtime_name"].(string); ok && name != "" {
+		return name
+	}
+	return "runc"
 }
 
 // runcOptionsV2 are the options of containerd 1.6's and 1.7's built-in
