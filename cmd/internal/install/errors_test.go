@@ -2,6 +2,7 @@ package install
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,7 +51,7 @@ func TestContainerdRefuses(t *testing.T) {
 					t.Errorf("uninstall %v: error\n%v\nwant\n%s", uninstall, err, tt.want)
 				}
 			}
-			if after := snapshot(t, dir); len(after) != len(before) {
+			if after := snapshot(t, dir); !maps.Equal(after, before) {
 				t.Errorf("files changed: %v", keys(after))
 			}
 		})
@@ -71,7 +72,7 @@ func TestDryRunChangesNothingAndPrintsTheFiles(t *testing.T) {
 	}
 	var out bytes.Buffer
 	p.Report(&out, true)
-	if after := snapshot(t, dir); len(after) != len(before) || after[config] != before[config] {
+	if after := snapshot(t, dir); !maps.Equal(after, before) {
 		t.Errorf("planning changed files: %v", keys(after))
 	}
 	for _, want := range []string{
