@@ -45,17 +45,11 @@ func checkBeneath(s Source) error {
 	if !path.IsAbs(s.Beneath) || path.Clean(s.Beneath) != s.Beneath || strings.IndexByte(s.Beneath, 0) >= 0 {
 		return fmt.Errorf("folder %q is not an absolute, clean path", s.Beneath)
 	}
-	if s.abstract() {
+	if s.Abstract() {
 		return nil
 	}
 	_, err := s.beneathRel()
 	return err
-}
-
-// abstract reports whether s is a unix socket in the abstract namespace,
-// which has a name but no path.
-func (s Source) abstract() bool {
-	return s.Network == "unix" && strings.HasPrefix(s.Path, "@")
 }
 
 // beneathRel returns Path relative to Beneath, as written: "." for the

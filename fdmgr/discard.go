@@ -1,7 +1,5 @@
 package fdmgr
 
-import "strings"
-
 // MakesFiles reports whether PrepareFDs may create a file: a file source
 // with create=, or a listening unix socket at a path (not an abstract
 // one). A caller that must leave nothing behind when its start is
@@ -14,7 +12,7 @@ func (m *FDManager) MakesFiles() bool {
 		switch {
 		case s.Kind == SourceFile && s.Create:
 			return true
-		case s.Kind == SourceListen && s.Network == "unix" && !strings.HasPrefix(s.Path, "@"):
+		case s.Kind == SourceListen && s.Network == "unix" && !s.Abstract():
 			return true
 		}
 	}

@@ -12,13 +12,7 @@ import (
 // close-on-exec set, so that the copy never leaks into a program this
 // process starts unless it is placed there on purpose.
 func dupCloexec(fd, min int) (int, error) {
-	for {
-		n, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, min)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		return n, err
-	}
+	return retryEINTR(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, min) })
 }
 
 // CloseOnExecFrom sets close-on-exec on every fd numbered min or more, so

@@ -14,7 +14,7 @@ func bindsInNetNS(s Source) bool {
 	if s.Kind != SourceListen {
 		return false
 	}
-	return s.Network != "unix" || (len(s.Path) > 0 && s.Path[0] == '@')
+	return s.Network != "unix" || s.Abstract()
 }
 
 // netnsThread opens sockets inside a network namespace: a goroutine

@@ -115,6 +115,12 @@ func (t kindTable) parse(text string) (Source, error) {
 // IsFD reports whether the source is an fd number that ww already holds.
 func (s Source) IsFD() bool { return s.Kind == SourceFD }
 
+// Abstract reports whether the source is a unix socket in the abstract
+// namespace ("@NAME"), which has a name but no path.
+func (s Source) Abstract() bool {
+	return s.Network == "unix" && strings.HasPrefix(s.Path, "@")
+}
+
 // String returns the source as written.
 func (s Source) String() string { return s.Text }
 

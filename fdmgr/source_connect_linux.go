@@ -68,7 +68,7 @@ func resolve(host, network string, timeout time.Duration) ([]netip.Addr, error) 
 
 // open connects to the socket at the source's path.
 func (unixSource) open(s Source) (fd int, _ *made, err error) {
-	if s.Beneath != "" && !s.abstract() {
+	if s.Beneath != "" && !s.Abstract() {
 		fd, err = connectUnixBeneath(s)
 	} else {
 		fd, err = connectUnix(s.Path, s.timeout())

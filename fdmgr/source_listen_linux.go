@@ -18,7 +18,7 @@ const listenBacklog = unix.SOMAXCONN
 func (listenSource) open(s Source) (int, *made, error) {
 	switch s.Network {
 	case "unix":
-		if s.Beneath != "" && !s.abstract() {
+		if s.Beneath != "" && !s.Abstract() {
 			return listenUnixBeneath(s)
 		}
 		return listenUnix(s.Path)

@@ -125,7 +125,7 @@ func (p *Policy) Decide(c Container, r Request) Decision {
 		return d.refuse("an fd number means nothing in an annotation; name a file or socket")
 	case src.Kind == fdmgr.SourceFile:
 		return p.decideFile(d, src)
-	case src.Network == "unix" && strings.HasPrefix(src.Path, "@"):
+	case src.Abstract():
 		if src.Kind != fdmgr.SourceListen {
 			return d.refuse("connecting to an abstract unix socket is never granted to an annotation " +
 				"(its name is in no folder; the node's own services listen on such names): " +
@@ -222,7 +222,7 @@ func (d Decision) Action() string {
 	if d.Beneath != "" {
 		s += " beneath " + clip(d.Beneath)
 	}
-	pathSocket := d.Open.Network == "unix" && !strings.HasPrefix(d.Open.Path, "@")
+	pathSocket := d.Open.Network == "unix" && !d.Open.Abstract()
 	switch {
 	case pathSocket:
 	case d.Network.Kind == NetworkOwn:

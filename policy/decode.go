@@ -146,7 +146,7 @@ func resourceSource(text string) (fdmgr.Source, error) {
 		return fdmgr.Source{}, fmt.Errorf("%s: %s", quote(text), shorten(err))
 	case s.IsFD():
 		return fdmgr.Source{}, fmt.Errorf("%s: an fd number means nothing in a policy; name a file or socket", quote(text))
-	case s.Path != "" && !strings.HasPrefix(s.Path, "/") && !(s.Network == "unix" && strings.HasPrefix(s.Path, "@")):
+	case s.Path != "" && !strings.HasPrefix(s.Path, "/") && !s.Abstract():
 		return fdmgr.Source{}, fmt.Errorf("%s: path %s is not absolute", quote(text), quote(s.Path))
 	}
 	return s, nil

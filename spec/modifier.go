@@ -31,16 +31,24 @@ func Apply(s *specs.Spec, mods ...Modifier) error {
 	if s == nil {
 		return errors.New("spec is nil")
 	}
+	if err := validate(mods); err != nil {
+		return err
+	}
+	for _, m := range mods {
+		if err := m.Modify(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate runs Validate of every modifier in mods that is a Validator.
+func validate(mods []Modifier) error {
 	for _, m := range mods {
 		if v, ok := m.(Validator); ok {
 			if err := v.Validate(); err != nil {
 				return err
 			}
-		}
-	}
-	for _, m := range mods {
-		if err := m.Modify(s); err != nil {
-			return err
 		}
 	}
 	return nil

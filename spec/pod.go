@@ -18,8 +18,8 @@ const (
 	CRIOSandboxIDAnnotation = "io.kubernetes.cri-o.SandboxID"
 )
 
-// listenPrefix starts a listen: source (fdmgr.SourceListen).
-const listenPrefix = "listen:"
+// listenPrefix starts a source of kind fdmgr.SourceListen.
+const listenPrefix = string(fdmgr.SourceListen) + ":"
 
 // SandboxID is the ID of the pod sandbox that a container belongs to, ""
 // outside a Kubernetes pod. Each runtime sets its own key and passes the

@@ -80,12 +80,8 @@ func (c *RawConfig) Apply(mods ...Modifier) error {
 			return c.applyTyped(mods)
 		}
 	}
-	for _, m := range mods {
-		if v, ok := m.(Validator); ok {
-			if err := v.Validate(); err != nil {
-				return err
-			}
-		}
+	if err := validate(mods); err != nil {
+		return err
 	}
 	var env *[]string
 	if c.HasProcess {
