@@ -53,6 +53,7 @@ func runFlags() *flag.FlagSet {
 	var fds fdOptions
 	fds.register(fs)
 	var bundle, id, lowerRun string
+	fs.StringVar(&bundle, "bundle", "", "")
 	fs.StringVar(&bundle, "b", "", "")
 	fs.StringVar(&id, "id", "", "")
 	fs.StringVar(&lowerRun, "runtime", "", "")

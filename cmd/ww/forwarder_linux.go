@@ -168,8 +168,13 @@ func (f *forwarder) dieLocked(sig syscall.Signal) {
 	}
 	signal.Reset(f.caught...)
 	unix.Kill(os.Getpid(), sig)
+	waitForEnd() // the signal, now back at its default, ends ww
+}
+
+// waitForEnd waits for the signal that is ending ww.
+func waitForEnd() {
 	for {
-		unix.Pause() // until the signal, now back at its default, ends ww
+		unix.Pause()
 	}
 }
 

@@ -38,17 +38,6 @@ func writeTestPolicy(t *testing.T, content string, mode os.FileMode) string {
 	return path
 }
 
-// policyEnv is the test's environment with WW_POLICY=path.
-func policyEnv(path string) []string {
-	var env []string
-	for _, kv := range cleanEnv() {
-		if !strings.HasPrefix(kv, "WW_POLICY=") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "WW_POLICY="+path)
-}
-
 func TestPolicyCheck(t *testing.T) {
 	good := writeTestPolicy(t, testPolicyYAML, 0o644)
 	missing := filepath.Join(t.TempDir(), "none.yaml")
@@ -100,7 +89,7 @@ func TestPolicyCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := runWW(t, nil, policyEnv(tt.env), append([]string{"policy", "check"}, tt.args...)...)
+			res := runWW(t, nil, withPolicy(cleanEnv(), tt.env), append([]string{"policy", "check"}, tt.args...)...)
 			if res.code != tt.code || res.stderr != tt.stderr {
 				t.Fatalf("exit %d, stderr %q; want %d, %q\nstdout:\n%s", res.code, res.stderr, tt.code, tt.stderr, res.stdout)
 			}
@@ -183,7 +172,7 @@ func TestPolicyTest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := runWW(t, nil, policyEnv(tt.env), append([]string{"policy", "test"}, tt.args...)...)
+			res := runWW(t, nil, withPolicy(cleanEnv(), tt.env), append([]string{"policy", "test"}, tt.args...)...)
 			if res.code != tt.code || res.stderr != "" {
 				t.Fatalf("exit %d, stderr %q; want %d\nstdout:\n%s", res.code, res.stderr, tt.code, res.stdout)
 			}
@@ -220,7 +209,7 @@ func TestPolicyTestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := runWW(t, nil, policyEnv(good), append([]string{"policy", "test"}, tt.args...)...)
+			res := runWW(t, nil, withPolicy(cleanEnv(), good), append([]string{"policy", "test"}, tt.args...)...)
 			if res.code != 2 || res.stderr != tt.stderr+"\n" || res.stdout != "" {
 				t.Fatalf("exit %d, stderr %q, stdout %q; want 2, %q", res.code, res.stderr, res.stdout, tt.stderr)
 			}
@@ -234,7 +223,7 @@ func TestPolicyTestThousand(t *testing.T) {
 	for i := range 1000 {
 		args = append(args, fmt.Sprintf("fd%d=listen:tcp::%d", i, 2000+i))
 	}
-	res := runWW(t, nil, policyEnv(filepath.Join(t.TempDir(), "none.yaml")), args...)
+	res := runWW(t, nil, withPolicy(cleanEnv(), filepath.Join(t.TempDir(), "none.yaml")), args...)
 	if res.code != 0 || res.stderr != "" || strings.Count(res.stdout, ": granted\n") != 1000 {
 		t.Fatalf("exit %d, stderr %q, %d granted", res.code, res.stderr, strings.Count(res.stdout, ": granted\n"))
 	}

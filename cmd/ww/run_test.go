@@ -196,14 +196,7 @@ func TestHostOnly(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := flag.NewFlagSet("run", flag.ContinueOnError)
-			var fds fdOptions
-			var bundle, id, lowerRun string
-			fds.register(fs)
-			fs.StringVar(&bundle, "bundle", "", "")
-			fs.StringVar(&bundle, "b", "", "")
-			fs.StringVar(&id, "id", "", "")
-			fs.StringVar(&lowerRun, "runtime", "runc", "")
+			fs := runFlags()
 			if err := fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}

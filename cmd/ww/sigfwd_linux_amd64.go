@@ -133,9 +133,7 @@ func (rawForwarder) start(fork func() (pid, pidfd int, err error)) error {
 	if !atomic.CompareAndSwapInt64(&fwdState, from, fwdRunning) {
 		// A signal is ending ww: it only has to be taken (the handler
 		// exits itself where the kernel would not let it end ww).
-		for {
-			unix.Pause()
-		}
+		waitForEnd()
 	}
 	pid, pidfd, err := fork()
 	if err != nil {

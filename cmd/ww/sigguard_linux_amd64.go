@@ -66,13 +66,6 @@ func notifyGuarded(c chan<- os.Signal, sigs []os.Signal) {
 	}
 }
 
-// waitForEnd waits for the signal that is ending ww.
-func waitForEnd() {
-	for {
-		unix.Pause()
-	}
-}
-
 // rtSigaction is rt_sigaction(2) with the kernel's struct sigaction.
 func rtSigaction(sig unix.Signal, act, old *kernelSigaction) error {
 	_, _, errno := unix.RawSyscall6(sysRtSigaction, uintptr(sig), uintptr(unsafe.Pointer(act)), uintptr(unsafe.Pointer(old)), kernelSigsetSize, 0, 0)

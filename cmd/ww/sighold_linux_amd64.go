@@ -20,10 +20,7 @@ import (
 func (rawForwarder) hold() {
 	waitRuntimeHandlers()
 	if !atomic.CompareAndSwapInt64(&fwdState, fwdBefore, fwdHolding) {
-		// A signal is ending ww already.
-		for {
-			unix.Pause()
-		}
+		waitForEnd() // a signal is ending ww already
 	}
 }
 
@@ -46,9 +43,7 @@ func (rawForwarder) held() syscall.Signal {
 func (rawForwarder) die(sig syscall.Signal) {
 	atomic.StoreInt64(&fwdState, fwdBefore)
 	unix.Kill(unix.Getpid(), sig)
-	for {
-		unix.Pause()
-	}
+	waitForEnd()
 }
 
 // holdingBeforeFork tells start which state the fork starts from, and
