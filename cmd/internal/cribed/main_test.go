@@ -136,6 +136,15 @@ func tail(b []byte, n int) []byte {
 	return b
 }
 
+// skipMissing reports each containerd version Flavors found missing as a
+// skipped subtest named as its Flavor would be ("1.6", "2.x").
+func skipMissing(t *testing.T, missing []string) {
+	t.Helper()
+	for _, m := range missing {
+		t.Run(strings.TrimSuffix(strings.Fields(m)[1], ":"), func(t *testing.T) { t.Skip(m) })
+	}
+}
+
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
