@@ -45,36 +45,17 @@ var criAnnotations = map[string]string{"fd.ww.dev/hostname": "node:hostname", "f
 // handler, on each containerd found, and counts the runtime calls of one
 // cycle; as root only.
 func benchCRI(o options, comparisons []comparison, stdout, stderr io.Writer) error {
-	flavors, missing := cribed.Flavors()
-	switch {
-	case os.Geteuid() != 0:
-		fmt.Fprintf(stdout, "\nskipped the pod cycles: they need root\n")
-		return nil
-	case len(flavors) == 0:
-		fmt.Fprintf(stdout, "\nskipped the pod cycles: %s\n", strings.Join(missing, "; "))
-		return nil
-	}
-	dir, err := os.MkdirTemp("", "ww-bench-cri-")
-	if err != nil {
+	dir, bins, flavors, err := criSetup(o, "pod cycles", criPolicy, stdout)
+	if dir == "" || err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bins, err := cribed.BuildFor(dir, o.ww)
-	if err != nil {
-		return err
-	}
 	policy := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(policy, []byte(criPolicy), 0o644); err != nil {
-		return err
-	}
 	calls := filepath.Join(dir, "calls")
 	counter := filepath.Join(dir, "count-runtime")
 	script := fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %s\nexec %s \"$@\"\n", calls, bins.WWRuntime)
 	if err := os.WriteFile(counter, []byte(script), 0o755); err != nil {
 		return err
-	}
-	for _, m := range missing {
-		fmt.Fprintf(stdout, "\nskipped the pod cycles of %s\n", m)
 	}
 	for _, f := range flavors {
 		d, err := cribed.Start(context.Background(), cribed.Options{
@@ -97,6 +78,38 @@ func benchCRI(o options, comparisons []comparison, stdout, stderr io.Writer) err
 		}
 	}
 	return nil
+}
+
+// criSetup prepares the pod benchmarks named what ("pod cycles"): as
+// root, with a containerd found, it makes a folder, which the caller
+// removes, holding ww built and policy in policy.yaml, and tells each
+// containerd version missing. dir is "" when they are skipped.
+func criSetup(o options, what, policy string, stdout io.Writer) (dir string, bins cribed.Binaries, flavors []cribed.Flavor, err error) {
+	flavors, missing := cribed.Flavors()
+	switch {
+	case os.Geteuid() != 0:
+		fmt.Fprintf(stdout, "\nskipped the %s: they need root\n", what)
+		return "", bins, nil, nil
+	case len(flavors) == 0:
+		fmt.Fprintf(stdout, "\nskipped the %s: %s\n", what, strings.Join(missing, "; "))
+		return "", bins, nil, nil
+	}
+	dir, err = os.MkdirTemp("", "ww-bench-cri-")
+	if err != nil {
+		return "", bins, nil, err
+	}
+	bins, err = cribed.BuildFor(dir, o.ww)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(policy), 0o644)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", bins, nil, err
+	}
+	for _, m := range missing {
+		fmt.Fprintf(stdout, "\nskipped the %s of %s\n", what, m)
+	}
+	return dir, bins, flavors, nil
 }
 
 func benchFlavor(o options, d *cribed.Daemon, comparisons []comparison, calls string, stdout, stderr io.Writer) error {

@@ -47,31 +47,12 @@ type loopResult struct {
 // ww handler with the pod's listener held by its sandbox, and through the
 // floor handler with a container that binds its own; as root only.
 func benchRestarts(o options, comparisons []comparison, stdout, stderr io.Writer) error {
-	flavors, missing := cribed.Flavors()
-	switch {
-	case os.Geteuid() != 0:
-		fmt.Fprintf(stdout, "\nskipped the restart loops: they need root\n")
-		return nil
-	case len(flavors) == 0:
-		fmt.Fprintf(stdout, "\nskipped the restart loops: %s\n", strings.Join(missing, "; "))
-		return nil
-	}
-	dir, err := os.MkdirTemp("", "ww-bench-restart-")
-	if err != nil {
+	dir, bins, flavors, err := criSetup(o, "restart loops", restartPolicy, stdout)
+	if dir == "" || err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bins, err := cribed.BuildFor(dir, o.ww)
-	if err != nil {
-		return err
-	}
 	policy := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(policy, []byte(restartPolicy), 0o644); err != nil {
-		return err
-	}
-	for _, m := range missing {
-		fmt.Fprintf(stdout, "\nskipped the restart loops of %s\n", m)
-	}
 	for _, f := range flavors {
 		d, err := cribed.Start(context.Background(), cribed.Options{
 			Flavor: f, Probe: bins.Probe, Floor: bins.Floor,

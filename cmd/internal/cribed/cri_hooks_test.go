@@ -35,9 +35,7 @@ raw:
 func TestCRIHooks(t *testing.T) {
 	requireRoot(t)
 	flavors, missing := cribed.Flavors()
-	for _, m := range missing {
-		t.Run(strings.Fields(m)[1], func(t *testing.T) { t.Skip(m) })
-	}
+	skipMissing(t, missing)
 	for _, f := range flavors {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
@@ -168,18 +166,7 @@ func startHooksDaemon(t *testing.T, f cribed.Flavor) *cribed.Daemon {
 	if err := os.WriteFile(policy, []byte(strings.ReplaceAll(hooksPolicyYAML, "DIR", dataDir)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log, err := os.CreateTemp("", "ww-cri-log-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(log.Name())
-			t.Logf("containerd %s log (last 8 KiB):\n%s", f.Name, tail(b, 8<<10))
-		}
-		log.Close()
-		os.Remove(log.Name())
-	})
+	log := daemonLog(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	d, err := cribed.Start(ctx, cribed.Options{

@@ -148,6 +148,16 @@ func wantNothingLeft(ctx context.Context, t *testing.T, d *cribed.Daemon, dir st
 // is a file beneath dir.
 func holdersOf(dir string) []string {
 	var out []string
+	eachFD(func(pid, fd, target string) {
+		if strings.HasPrefix(target, dir+"/") {
+			out = append(out, pid+": "+fd+" -> "+target)
+		}
+	})
+	return out
+}
+
+// eachFD calls f with every fd of every process and what it links to.
+func eachFD(f func(pid, fd, target string)) {
 	procs, _ := os.ReadDir("/proc")
 	for _, p := range procs {
 		if _, err := strconv.Atoi(p.Name()); err != nil {
@@ -156,12 +166,9 @@ func holdersOf(dir string) []string {
 		fds, _ := os.ReadDir("/proc/" + p.Name() + "/fd")
 		for _, fd := range fds {
 			target, _ := os.Readlink("/proc/" + p.Name() + "/fd/" + fd.Name())
-			if strings.HasPrefix(target, dir+"/") {
-				out = append(out, p.Name()+": "+fd.Name()+" -> "+target)
-			}
+			f(p.Name(), fd.Name(), target)
 		}
 	}
-	return out
 }
 
 // manyDir returns the folder beneath DIR/many of the daemon's own.

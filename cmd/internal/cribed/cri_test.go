@@ -19,9 +19,7 @@ import (
 func TestCRI(t *testing.T) {
 	requireRoot(t)
 	flavors, missing := cribed.Flavors()
-	for _, m := range missing {
-		t.Run(strings.TrimSuffix(strings.Fields(m)[1], ":"), func(t *testing.T) { t.Skip(m) })
-	}
+	skipMissing(t, missing)
 	for _, f := range flavors {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()

@@ -76,18 +76,7 @@ func writeData() error {
 // annotation through (an operator's mistake the policy must survive).
 func startDaemon(t testing.TB, f cribed.Flavor) *cribed.Daemon {
 	t.Helper()
-	log, err := os.CreateTemp("", "ww-cri-log-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(log.Name())
-			t.Logf("containerd %s log (last 8 KiB):\n%s", f.Name, tail(b, 8<<10))
-		}
-		log.Close()
-		os.Remove(log.Name())
-	})
+	log := daemonLog(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	d, err := cribed.Start(ctx, cribed.Options{
@@ -129,11 +118,39 @@ func installWW(d *cribed.Daemon) error {
 	return nil
 }
 
+// daemonLog returns a file for containerd f's log: its end is printed
+// if the test fails, and it is removed at cleanup.
+func daemonLog(t testing.TB, f cribed.Flavor) *os.File {
+	t.Helper()
+	log, err := os.CreateTemp("", "ww-cri-log-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(log.Name())
+			t.Logf("containerd %s log (last 8 KiB):\n%s", f.Name, tail(b, 8<<10))
+		}
+		log.Close()
+		os.Remove(log.Name())
+	})
+	return log
+}
+
 func tail(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[len(b)-n:]
 	}
 	return b
+}
+
+// skipMissing reports each containerd version Flavors found missing as a
+// skipped subtest named as its Flavor would be ("1.6", "2.x").
+func skipMissing(t *testing.T, missing []string) {
+	t.Helper()
+	for _, m := range missing {
+		t.Run(strings.TrimSuffix(strings.Fields(m)[1], ":"), func(t *testing.T) { t.Skip(m) })
+	}
 }
 
 func requireRoot(t *testing.T) {

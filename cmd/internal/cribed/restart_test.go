@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,9 +19,7 @@ import (
 func TestCRIRestart(t *testing.T) {
 	requireRoot(t)
 	flavors, missing := cribed.Flavors()
-	for _, m := range missing {
-		t.Run(strings.Fields(m)[1], func(t *testing.T) { t.Skip(m) })
-	}
+	skipMissing(t, missing)
 	for _, f := range flavors {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
@@ -223,17 +220,10 @@ func testNothingHeldAfterPod(ctx context.Context, t *testing.T, d *cribed.Daemon
 // socketHolders lists the fds of every process that are socket inode.
 func socketHolders(inode string) []string {
 	var out []string
-	procs, _ := os.ReadDir("/proc")
-	for _, p := range procs {
-		if _, err := strconv.Atoi(p.Name()); err != nil {
-			continue
+	eachFD(func(pid, fd, target string) {
+		if target == "socket:["+inode+"]" {
+			out = append(out, pid+": fd "+fd)
 		}
-		fds, _ := os.ReadDir("/proc/" + p.Name() + "/fd")
-		for _, fd := range fds {
-			if target, _ := os.Readlink("/proc/" + p.Name() + "/fd/" + fd.Name()); target == "socket:["+inode+"]" {
-				out = append(out, p.Name()+": fd "+fd.Name())
-			}
-		}
-	}
+	})
 	return out
 }
