@@ -74,7 +74,7 @@ func create(lower string, a *runcargs.Args) error {
 	}
 	if !c.edits() {
 		if len(c.pod) > 0 {
-			return createSandbox(lower, a)
+			return createSandbox(lower, a, c)
 		}
 		return passThrough(lower, a.Argv)
 	}

@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/ww-dev/ww/fdmgr"
 )
 
 // TestSandboxHoldsWhatItCan: a pod's sandbox gets the pod's listeners of
@@ -127,13 +125,6 @@ func atou(t *testing.T, s string) uint64 {
 
 // TestCheckBound: a taken socket must be bound where the request says.
 func TestCheckBound(t *testing.T) {
-	src := func(text string) fdmgr.Source {
-		s, err := fdmgr.ParseSource(text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
 	any6 := &unix.SockaddrInet6{Port: 8080}
 	tests := []struct {
 		name   string
@@ -157,7 +148,7 @@ func TestCheckBound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkBound(tt.domain, tt.sa, src(tt.source))
+			err := checkBound(tt.domain, tt.sa, listenSource(t, tt.source))
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("checkBound: %v, want a match", err)

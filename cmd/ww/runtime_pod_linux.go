@@ -31,10 +31,11 @@ import (
 // fresh one, as before; each says so once in the runtime's log.
 
 // createSandbox creates a pod's sandbox container, holding the pod's
-// listeners (c.pod) for it. The config is not edited: the sandbox gets
-// its fds by --preserve-fds alone. Anything that keeps a listener from
-// being held is logged and the sandbox is created without it.
-func createSandbox(lower string, a *runcargs.Args) error {
+// listeners (c.pod, c as create read it) for it. The config is not
+// edited: the sandbox gets its fds by --preserve-fds alone. Anything that
+// keeps a listener from being held is logged and the sandbox is created
+// without it.
+func createSandbox(lower string, a *runcargs.Args, c *createRequest) error {
 	if err := canTakeFDs(); err != nil {
 		logWarning(a, fmt.Sprintf("pod sandbox %q holds no listeners: %v", a.ID, err))
 		return passThrough(lower, a.Argv)
@@ -48,8 +49,8 @@ func createSandbox(lower string, a *runcargs.Args) error {
 		return err
 	}
 	defer unlock()
-	c, err := readRequest(a.Bundle)
-	if err != nil {
+	// Read again: another create may have written it meanwhile.
+	if c, err = c.reread(); err != nil {
 		return err
 	}
 	var notes []string

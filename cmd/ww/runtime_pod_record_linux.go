@@ -169,6 +169,9 @@ func runLowerOutput(lower string, argv []string) ([]byte, error) {
 		return nil, err
 	}
 	out, rerr := readAllRaw(p[0], maxStateOutput)
+	if errors.Is(rerr, errPastLimit) {
+		rerr = fmt.Errorf("more than %d bytes of output", maxStateOutput)
+	}
 	unix.Close(p[0])
 	var ws unix.WaitStatus
 	for {
@@ -186,24 +189,4 @@ func runLowerOutput(lower string, argv []string) ([]byte, error) {
 		return nil, fmt.Errorf("exit status %d (the container is gone?)", ws.ExitStatus())
 	}
 	return out, nil
-}
-
-// readAllRaw reads fd to its end, at most limit bytes.
-func readAllRaw(fd, limit int) ([]byte, error) {
-	var data []byte
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := unix.Read(fd, buf)
-		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
-		case err != nil:
-			return nil, err
-		case n == 0:
-			return data, nil
-		case len(data)+n > limit:
-			return nil, fmt.Errorf("more than %d bytes of output", limit)
-		}
-		data = append(data, buf[:n]...)
-	}
 }

@@ -26,6 +26,35 @@ func bindLeft(t *testing.T, path string) {
 	}
 }
 
+// createUnderWay leaves what a create of id from bundle leaves while it
+// is under way: its record in the store, naming a socket file at sock
+// that is there, and its bundle locked. unlock lets go of the bundle.
+func createUnderWay(t *testing.T, s *shim, id, bundle, sock string) (store *hook.Store, unlock func()) {
+	t.Helper()
+	store, err := hook.OpenStore(stateDir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := hook.Begin(id, s.root, bundle, []hook.File{{Path: sock, Socket: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Remove(rec) })
+	bindLeft(t, sock)
+	lock, err := syscall.Open(bundle, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(lock) })
+	if err := syscall.Flock(lock, syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	return store, func() { syscall.Flock(lock, syscall.LOCK_UN) }
+}
+
 // TestRuntimeStaleRecord: a create that finds the record of a container
 // of the same ID and root that the lower runtime no longer knows (its
 // create was killed before it recorded what it made) removes the files
@@ -171,27 +200,7 @@ func TestRuntimeRecordInProgress(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "s.sock")
 	id := testID("ww-busy")
 	old := t.TempDir()
-	store, err := hook.OpenStore(stateDir, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := hook.Begin(id, s.root, old, []hook.File{{Path: sock, Socket: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Remove(rec) })
-	bindLeft(t, sock)
-	lock, err := syscall.Open(old, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(lock)
-	if err := syscall.Flock(lock, syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
+	_, unlock := createUnderWay(t, s, id, old, sock)
 	bundle := annotated(t, []string{"fds"}, map[string]string{"fd.ww.dev/host": "file:/etc/hostname"})
 	done := make(chan int, 1)
 	go func() { _, code := s.create(id, bundle, nil); done <- code }()
@@ -199,7 +208,7 @@ func TestRuntimeRecordInProgress(t *testing.T) {
 	if _, err := os.Lstat(sock); err != nil {
 		t.Fatalf("the socket file of a create under way is gone: %v", err)
 	}
-	syscall.Flock(lock, syscall.LOCK_UN)
+	unlock()
 	if code := <-done; code != 0 {
 		b, _ := os.ReadFile(s.log)
 		t.Fatalf("create: exit %d; log %s", code, lastLines(b, 3))
@@ -220,27 +229,7 @@ func TestRuntimeDeleteDuringCreate(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "s.sock")
 	id := testID("ww-deleting")
 	bundle := t.TempDir()
-	store, err := hook.OpenStore(stateDir, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := hook.Begin(id, s.root, bundle, []hook.File{{Path: sock, Socket: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Remove(rec) })
-	bindLeft(t, sock)
-	lock, err := syscall.Open(bundle, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(lock)
-	if err := syscall.Flock(lock, syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
+	store, unlock := createUnderWay(t, s, id, bundle, sock)
 	done := make(chan int, 1)
 	go func() { _, code := s.run("delete", "--force", id); done <- code }()
 	time.Sleep(300 * time.Millisecond)
@@ -250,7 +239,7 @@ func TestRuntimeDeleteDuringCreate(t *testing.T) {
 	if !store.Has(id, s.root) {
 		t.Fatal("a delete removed the record of a create under way")
 	}
-	syscall.Flock(lock, syscall.LOCK_UN)
+	unlock()
 	if code := <-done; code != 0 {
 		b, _ := os.ReadFile(s.log)
 		t.Fatalf("delete: exit %d; log %s", code, lastLines(b, 3))
