@@ -100,6 +100,11 @@ func TestCleanIntended(t *testing.T) {
 	if err := s.Write(other); err != nil {
 		t.Fatal(err)
 	}
+	// Another program's half-written file in the store (sed -i's copy) is
+	// no record: it claims nothing.
+	if err := os.WriteFile(filepath.Join(s.dir, "sedX1b2c3"), []byte(`{"id":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Clean(r, false); err != nil {
 		t.Fatal(err)
 	}

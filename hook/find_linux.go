@@ -35,7 +35,7 @@ func (s *Store) names(id string) ([]string, error) {
 			if strings.HasPrefix(name, ".") {
 				continue
 			}
-			if id == "" || isRecordName(name, id) {
+			if (id == "" && looksLikeRecord(name)) || (id != "" && isRecordName(name, id)) {
 				names = append(names, name)
 			}
 		}

@@ -112,6 +112,14 @@ func isRecordName(name, id string) bool {
 	return ok && rest != "" && !strings.ContainsAny(rest, "@.")
 }
 
+// looksLikeRecord tells whether name has the shape of any container's
+// record name: another program's file in the folder (an editor's or sed's
+// temporary copy) is not a record, and must not count as an unreadable one.
+func looksLikeRecord(name string) bool {
+	i := strings.LastIndexByte(name, '@')
+	return i > 0 && isRecordName(name, name[:i])
+}
+
 // marshal encodes a record.
 func (r *Record) marshal() ([]byte, error) { return json.Marshal(r) }
 
