@@ -1,6 +1,7 @@
 package hook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -30,13 +31,30 @@ func (s *Store) Clean(r *Record, keepCreated bool) error {
 			errs = append(errs, err)
 		}
 	}
-	if cur, err := s.Read(r.ID, r.Root); err == nil && cur.Begun != r.Begun {
+	if s.replaced(r) {
 		return errors.Join(errs...)
 	}
 	if err := s.Remove(r); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// replaced reports whether r's file now holds another record of its
+// container (another create of the ID began one meanwhile), which
+// Clean must leave. A file unchanged since this process wrote or read
+// it is r; only another is decoded.
+func (s *Store) replaced(r *Record) bool {
+	name, err := Name(r.ID, r.Root)
+	if err != nil {
+		return false
+	}
+	data, err := s.readRaw(name)
+	if err != nil || (r.written != nil && bytes.Equal(data, r.written)) {
+		return false
+	}
+	cur, err := s.read(name)
+	return err == nil && cur.Begun != r.Begun
 }
 
 // removeFile removes f if it is ww's.

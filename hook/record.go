@@ -37,6 +37,11 @@ type Record struct {
 	// Files are the files that opening may make (Ino zero: intended) or
 	// made.
 	Files []File `json:"files,omitempty"`
+
+	// written is the record's file as this process last wrote or read
+	// it: Clean tells by it, without decoding, that the file is still
+	// this record.
+	written []byte
 }
 
 // FD is one named fd handed to the container: where it lands and the
@@ -120,8 +125,8 @@ func looksLikeRecord(name string) bool {
 	return i > 0 && isRecordName(name, name[:i])
 }
 
-// marshal encodes a record.
-func (r *Record) marshal() ([]byte, error) { return json.Marshal(r) }
+// marshal encodes a record (see appendRecord).
+func (r *Record) marshal() ([]byte, error) { return appendRecord(make([]byte, 0, 512), r), nil }
 
 // unmarshal decodes and checks a record.
 func unmarshal(data []byte) (*Record, error) {

@@ -135,6 +135,7 @@ func (s *Store) Write(r *Record) error {
 	if err := s.write(name, data); err != nil {
 		return &fs.PathError{Op: "write record", Path: path, Err: err}
 	}
+	r.written = data
 	return nil
 }
 
@@ -210,6 +211,24 @@ func (s *Store) Read(id, root string) (*Record, error) {
 // else is not ww's and is refused.
 func (s *Store) read(name string) (*Record, error) {
 	path := filepath.Join(s.dir, name)
+	data, err := s.readRaw(name)
+	if err != nil {
+		return nil, err
+	}
+	r, err := unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("record %q: %w", path, err)
+	}
+	if !r.isNamed(name) {
+		return nil, fmt.Errorf("record %q: holds container %q under root %q, not the one its name is for", path, clip(r.ID), clip(r.Root))
+	}
+	r.written = data
+	return r, nil
+}
+
+// readRaw reads the bytes of the record file name, checked as read says.
+func (s *Store) readRaw(name string) ([]byte, error) {
+	path := filepath.Join(s.dir, name)
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if errors.Is(err, unix.ENOENT) {
 		return nil, ErrNoRecord
@@ -248,14 +267,7 @@ func (s *Store) read(name string) (*Record, error) {
 	if n > int(st.Size) {
 		return nil, fmt.Errorf("record %q: grew while read", path)
 	}
-	r, err := unmarshal(data[:n])
-	if err != nil {
-		return nil, fmt.Errorf("record %q: %w", path, err)
-	}
-	if !r.isNamed(name) {
-		return nil, fmt.Errorf("record %q: holds container %q under root %q, not the one its name is for", path, clip(r.ID), clip(r.Root))
-	}
-	return r, nil
+	return data[:n], nil
 }
 
 // isNamed reports whether name is the file name of r: a record is found

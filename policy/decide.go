@@ -164,6 +164,10 @@ func (d Decision) refuse(reason string) Decision {
 	return Decision{Reason: reason, Key: d.Key, Source: d.Source, Namespace: d.Namespace}
 }
 
+// grant grants d for reason. Reasons are built by concatenation, not
+// fmt: every create with fds builds them, and the first fmt.Sprintf of a
+// fresh ww runtime cost about as much as the rest of its decisions
+// (perf, 2026-12-01).
 func (d Decision) grant(reason string, open fdmgr.Source) Decision {
 	d.Granted, d.Reason, d.Open = true, reason, open
 	return d
@@ -183,8 +187,8 @@ func (p *Policy) decideNode(d Decision, name string) Decision {
 	if !ok {
 		return d.refuse("resource " + quote(name) + " is " + p.notAllowed(d.Namespace))
 	}
-	d = d.grant(fmt.Sprintf("resource %s (%s) is granted to %s by %s",
-		quote(name), clip(res.Source.Text), grantee(pattern, d.Namespace), p), res.Source)
+	d = d.grant("resource "+quote(name)+" ("+clip(res.Source.Text)+") is granted to "+
+		grantee(pattern, d.Namespace)+" by "+p.String(), res.Source)
 	d.Resource = name
 	if res.Source.Kind != fdmgr.SourceFile {
 		d.Network = Network{Kind: NetworkHost}

@@ -1,9 +1,9 @@
 package policy
 
 import (
-	"fmt"
 	"net/netip"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/ww-dev/ww/fdmgr"
@@ -35,8 +35,8 @@ func (p *Policy) decideListen(d Decision, c Container, src fdmgr.Source) Decisio
 	if p.IsDefault() {
 		by = p.String()
 	}
-	d = d.grant(fmt.Sprintf("listening in the node's network (%s) is granted to %s by %s",
-		why, grantee(pattern, d.Namespace), by), src)
+	d = d.grant("listening in the node's network ("+why+") is granted to "+
+		grantee(pattern, d.Namespace)+" by "+by, src)
 	d.Network = Network{Kind: NetworkHost}
 	return d
 }
@@ -75,8 +75,8 @@ func (p *Policy) decideBeneath(d Decision, src fdmgr.Source, what string, folder
 		}
 		for _, dir := range folders(r) {
 			if rel, ok := beneath(dir, src.Path); ok {
-				d = d.grant(fmt.Sprintf("beneath %s, which raw[%d].%s of %s allows to %s",
-					clip(dir), i, what, p, grantee(pattern, d.Namespace)), src)
+				d = d.grant("beneath "+clip(dir)+", which raw["+strconv.Itoa(i)+"]."+what+
+					" of "+p.String()+" allows to "+grantee(pattern, d.Namespace), src)
 				d.Beneath, d.Rel = dir, rel
 				return d
 			}
@@ -93,8 +93,8 @@ func (p *Policy) decideTCP(d Decision, src fdmgr.Source) Decision {
 		}
 		for j, hp := range r.tcp {
 			if hp.port == src.Port && sameHost(hp.host, src.Host) {
-				d = d.grant(fmt.Sprintf("destination %s, which raw[%d].tcp[%d] of %s allows to %s",
-					clip(r.TCP[j]), i, j, p, grantee(pattern, d.Namespace)), src)
+				d = d.grant("destination "+clip(r.TCP[j])+", which raw["+strconv.Itoa(i)+"].tcp["+strconv.Itoa(j)+
+					"] of "+p.String()+" allows to "+grantee(pattern, d.Namespace), src)
 				d.Network = Network{Kind: NetworkHost}
 				return d
 			}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -198,6 +199,75 @@ func TestSaveReadOnlyFolderLeavesOldFile(t *testing.T) {
 	want := `save config "` + path + `": open ` + dir + "/.config.json.tmp-"
 	if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, fs.ErrPermission) {
 		t.Errorf("error = %v, want prefix %q and permission denied", err, want)
+	}
+	assertUntouched(t, dir, path)
+}
+
+// TestSaveFileLater checks the save that leaves its sync for later: the
+// new config is in place and whole before Finish, with the old file's
+// mode, no temporary file is left, the old file is held until Finish (a
+// rename that freed it would cost the caller its wait), and Finish may be
+// called again.
+func TestSaveFileLater(t *testing.T) {
+	dir, path := oldBundle(t, 0o640)
+	var old syscall.Stat_t
+	if err := syscall.Stat(path, &old); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseRaw([]byte(`{"ociVersion":"1.0.0","process":{"env":[]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(FDEnv([]string{"WW_FD_A=3"})); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.SaveFileLater(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"ociVersion":"1.0.0","process":{"env":["WW_FD_A=3"]}}`; string(got) != want {
+		t.Errorf("before Finish, file = %s, want %s", got, want)
+	}
+	assertOnly(t, dir, ConfigName)
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, %v; want the old file's 0640", st.Mode().Perm(), err)
+	}
+	if p.oldfd < 0 {
+		t.Fatal("the old file is not held until Finish")
+	}
+	var held syscall.Stat_t
+	if err := syscall.Fstat(p.oldfd, &held); err != nil || held.Ino != old.Ino {
+		t.Errorf("held inode %d (%v), want the old file's %d", held.Ino, err, old.Ino)
+	}
+	if err := p.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if p.oldfd != -1 || p.t != nil {
+		t.Error("Finish left fds open")
+	}
+	if err := p.Finish(); err != nil {
+		t.Errorf("second Finish: %v", err)
+	}
+}
+
+// TestSaveFileLaterErrorLeavesOldFile checks that a save that fails
+// (here, the folder cannot be written) leaves the old file and nothing
+// else.
+func TestSaveFileLaterErrorLeavesOldFile(t *testing.T) {
+	dir, path := oldBundle(t, 0o644)
+	errDiskFull := errors.New("disk full")
+	p, err := writeAtomicLater(path, 0o644, nil, func(w io.Writer) error {
+		if _, err := io.WriteString(w, `{"ociVers`); err != nil {
+			return err
+		}
+		return errDiskFull
+	})
+	if !errors.Is(err, errDiskFull) || p != nil {
+		t.Fatalf("error = %v (save %v), want %v", err, p, errDiskFull)
 	}
 	assertUntouched(t, dir, path)
 }

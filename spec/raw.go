@@ -223,6 +223,22 @@ func encodeEnv(env []string, prefix, indent string, multiline bool) ([]byte, err
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
+// SaveFileLater writes the config to path as SaveFile does, except that
+// the new file's sync to the disk and the release of the old file wait
+// for the returned save's Finish, which the caller must call (see
+// PendingSave for what a crash before it can do).
+func (c *RawConfig) SaveFileLater(path string) (*PendingSave, error) {
+	mode, owner, err := saveAttrs(path, 0)
+	if err != nil {
+		return nil, fmt.Errorf("save config %q: %w", path, err)
+	}
+	p, err := writeAtomicLater(path, mode, owner, bytesWriter(c.data))
+	if err != nil {
+		return nil, fmt.Errorf("save config %q: %w", path, err)
+	}
+	return p, nil
+}
+
 // SaveFile writes the config to path atomically, as Config.SaveFile
 // does; a new file gets the permission bits 0644.
 func (c *RawConfig) SaveFile(path string) error {

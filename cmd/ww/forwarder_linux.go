@@ -30,9 +30,14 @@ type childSignals interface {
 // files must remove them first, so from hold on a signal waits, and
 // start forks nothing (errHeld); held tells the caller, who undoes what
 // it made and calls die.
+//
+// recorded tells hold that what ww makes from then on is written down
+// before it is made (the runtime path's records), so that a death at any
+// moment, like a SIGKILL, leaves nothing that is not found and removed
+// later: see rawForwarder.hold for what that spares.
 type hostSignals interface {
 	childSignals
-	hold()
+	hold(recorded bool)
 	held() syscall.Signal
 	die(sig syscall.Signal)
 }
@@ -134,7 +139,7 @@ func (f *forwarder) send(sig syscall.Signal) {
 
 // hold makes a signal before the child wait for the caller. It returns
 // once the signals are caught, so that none can end ww after it.
-func (f *forwarder) hold() {
+func (f *forwarder) hold(bool) {
 	<-f.ready
 	f.mu.Lock()
 	f.holding = true

@@ -121,7 +121,7 @@ func runHost(argv []string, withFDs []string, systemd bool) error {
 		// The forked child makes its own copies as it places them.
 		m.Borrow = true
 		if m.MakesFiles() {
-			sigs.hold()
+			sigs.hold(false)
 			defer dieIfHeld(m, sigs)
 		}
 	}

@@ -193,10 +193,25 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 	if err := spec.RemoveStaleTemps(c.path); err != nil {
 		return err
 	}
-	if err := cfg.SaveFile(c.path); err != nil {
+	// The save's sync and the old file's release overlap the lower
+	// runtime's work: they come once it is started (see PendingSave),
+	// where the fd limit leaves room for the fds that it holds.
+	var save *spec.PendingSave
+	if roomToSaveLater(caller, m.Len()) {
+		save, err = cfg.SaveFileLater(c.path)
+	} else {
+		err = cfg.SaveFile(c.path)
+	}
+	if err != nil {
 		return err
 	}
-	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs)
+	defer save.Finish()
+	finish := func() {
+		if err := save.Finish(); err != nil {
+			logWarning(a, fmt.Sprintf("container %q: %v", a.ID, err))
+		}
+	}
+	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs, finish)
 	// What ww made stays with a container that was created, and with one
 	// that ran in the foreground (a create= file holds what it wrote); a
 	// create that failed, or never started, leaves nothing.

@@ -108,6 +108,17 @@ func checkKinds(c *createRequest) error {
 // closed by then, and the pidfd is left out when no fd is free for it).
 const ownFDs = 3
 
+// roomToSaveLater tells whether the fds that a save left for later holds
+// (spec.PendingSaveFDs) fit under the fd limit beside everything that
+// checkFDLimit counts; at the limit, the config is saved whole at once.
+func roomToSaveLater(caller callerFDs, n int) bool {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return false
+	}
+	return uint64(caller.first())+uint64(n)+ownFDs+spec.PendingSaveFDs <= lim.Cur
+}
+
 // checkFDLimit makes sure that the caller's fds, ww's n fds and ww's own
 // fit under the fd limit, which pinFDLimit made the lower runtime's too.
 func checkFDLimit(caller callerFDs, n int) error {

@@ -11,13 +11,16 @@ import (
 // run catches them for its child, holding any that comes before the lower
 // runtime starts: ww has fds open and files made by then, which a signal
 // must not leave behind. It returns once they are caught, so that none
-// can end ww after it.
+// can end ww after it. What the runtime path makes is in its records
+// before it is made (a create killed outright is cleaned up by the
+// delete, the poststop hook or the next create of the ID), so the hold
+// does not wait for signal handlers of the Go runtime still in flight.
 func holdSignals() (hostSignals, error) {
 	sigs, err := catchForChild()
 	if err != nil {
 		return nil, err
 	}
-	sigs.hold()
+	sigs.hold(true)
 	return sigs, nil
 }
 

@@ -16,9 +16,16 @@ import (
 // and calls die. A run that makes no file never holds: a signal ends it
 // at once, as before.
 
-// hold makes a signal before the child wait for the caller.
-func (rawForwarder) hold() {
-	waitRuntimeHandlers()
+// hold makes a signal before the child wait for the caller. Unless what
+// is made from now on is recorded first, it waits for the Go runtime's
+// signal handlers begun before sigForward (waitRuntimeHandlers): such a
+// handler ends ww later, as a SIGKILL would. ww run has no records and
+// waits; the runtime path, whose records find what a killed create made,
+// spares the wait's 65-170 µs of CPU time.
+func (rawForwarder) hold(recorded bool) {
+	if !recorded {
+		waitRuntimeHandlers()
+	}
 	if !atomic.CompareAndSwapInt64(&fwdState, fwdBefore, fwdHolding) {
 		waitForEnd() // a signal is ending ww already
 	}

@@ -18,8 +18,9 @@ import (
 // sigForward, which drops it as sent by ww itself) and its last raise
 // ends ww with the files made: both were seen, about once in 25,000
 // runs of TestRunInterruptedStartRemovesMadeFiles on a loaded machine.
-// hold calls this first, so that such a handler ends ww before anything
-// is made.
+// hold calls this first for ww run, so that such a handler ends ww
+// before anything is made; the runtime path's records make that death
+// one that a later delete cleans up after, and it does not wait.
 //
 // The runtime's handler runs with every signal blocked, and no thread
 // of the runtime blocks SIGURG (its preemption signal) for long
