@@ -8,10 +8,12 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/cmd/internal/fastpath"
 )
 
 // defaultPath is searched when PATH is unset or empty.
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+const defaultPath = fastpath.DefaultPath
 
 // findExecutable returns the path execvp(3) would run for file. Its error
 // wraps os.ErrPermission when a candidate exists but cannot be executed

@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
+	"github.com/ww-dev/ww/cmd/internal/fastpath"
 	"github.com/ww-dev/ww/cmd/internal/runcargs"
 	"github.com/ww-dev/ww/fdmgr"
 	"github.com/ww-dev/ww/spec"
@@ -17,7 +18,7 @@ import (
 
 // runtimeName is the name under which ww acts as a runtime by itself, as
 // when installed as a link: ww-runtime ARGS is ww runtime ARGS.
-const runtimeName = "ww-runtime"
+const runtimeName = fastpath.RuntimeName
 
 // runtimeMain is ww as an OCI runtime: it reads runc's command line, and
 // on create and run adds the fds that the bundle's annotations ask for;

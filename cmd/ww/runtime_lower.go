@@ -8,23 +8,26 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/cmd/internal/fastpath"
 )
 
 // Where the lower runtime comes from: the environment, then a file with
-// its path or name on the first line, then runc from PATH.
+// its path or name on the first line, then runc from PATH. The fast path
+// (package fastpath) finds it the same way.
 const (
-	lowerRuntimeEnv  = "WW_LOWER_RUNTIME"
-	lowerRuntimeFile = "/etc/ww/lower-runtime"
-	defaultLower     = "runc"
+	lowerRuntimeEnv  = fastpath.LowerRuntimeEnv
+	lowerRuntimeFile = fastpath.LowerRuntimeFile
+	defaultLower     = fastpath.DefaultLower
 	// maxLowerRuntimeFile bounds the read of lowerRuntimeFile: one line.
-	maxLowerRuntimeFile = 4 << 10
+	maxLowerRuntimeFile = fastpath.MaxLowerRuntimeFile
 )
 
 // loopEnv marks the environment of every lower runtime ww starts. A lower
 // runtime that is a wrapper starting ww runtime again would otherwise
 // loop, each round adding fds and rewriting config.json, until the fd
 // table is full; ww refuses to run with the mark set.
-const loopEnv = "WW_RUNTIME_LOWER"
+const loopEnv = fastpath.LoopEnv
 
 // checkNoLoop refuses a ww runtime started by one of its own lower
 // runtimes.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ww-dev/ww/cmd/internal/fastpath"
 )
 
 // kind is how a flag takes its value.
@@ -24,20 +26,17 @@ type flagSpec struct {
 }
 
 // globalFlag looks up one of runc's global flags by a name it may be
-// written under. --criu was removed in runc 1.4; it is still known here so
-// that an older runc's argv parses.
+// written under, in the table that ww runtime's fast path reads too
+// (fastpath.GlobalFlag).
 func globalFlag(name string) (flagSpec, bool) {
-	switch name {
-	case "debug", "systemd-cgroup":
-		return flagSpec{name, boolKind}, true
-	case "help", "h":
-		return flagSpec{"help", boolKind}, true
-	case "version", "v":
-		return flagSpec{"version", boolKind}, true
-	case "log", "log-format", "root", "rootless", "criu":
-		return flagSpec{name, stringKind}, true
+	canonical, takesValue, ok := fastpath.GlobalFlag(name)
+	switch {
+	case !ok:
+		return flagSpec{}, false
+	case takesValue:
+		return flagSpec{canonical, stringKind}, true
 	}
-	return flagSpec{}, false
+	return flagSpec{canonical, boolKind}, true
 }
 
 // laterGlobalFlag looks up a global flag that runc's main branch also

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ww-dev/ww/cmd/internal/fastpath"
 )
 
 // FuzzParse takes argv as arguments joined by newlines. Parse must not
@@ -13,6 +15,9 @@ import (
 // change that one argument, or add two after the subcommand, and nothing
 // that Parse reads besides; rewriting the bundle likewise. Global flags
 // read after the subcommand must read the same when moved before it.
+// Wherever the fast path (fastpath.Subcommand) finds a subcommand, Parse
+// finds the same one or refuses argv, so that what the fast path passes
+// through the full path would pass through too.
 func FuzzParse(f *testing.F) {
 	for _, tc := range slices.Concat(parseCases, afterCases) {
 		f.Add(strings.Join(splitArgv(tc.argv), "\n"))
@@ -26,6 +31,7 @@ func FuzzParse(f *testing.F) {
 			argv = strings.Split(joined, "\n")
 		}
 		a, err := Parse(argv, cwd)
+		checkFastPath(t, argv, a, err)
 		if err != nil || (a.Command != Create && a.Command != Run) || a.Help || a.Version {
 			return
 		}
@@ -47,6 +53,18 @@ func FuzzParse(f *testing.F) {
 		checkBundleRewrite(t, a)
 		checkGlobalsMoved(t, a)
 	})
+}
+
+// checkFastPath checks the fast path's reading of argv against Parse's.
+func checkFastPath(t *testing.T, argv []string, a *Args, err error) {
+	t.Helper()
+	cmd, ok := fastpath.Subcommand(argv)
+	if ok && err == nil && a.Command != cmd {
+		t.Fatalf("fastpath.Subcommand(%q) = %q, Parse found %q", argv, cmd, a.Command)
+	}
+	if fastpath.PassesThrough(argv) && err == nil && (a.Creates() || a.Command == "delete") {
+		t.Fatalf("fastpath passes %q through, which Parse reads as %s", argv, a.Command)
+	}
 }
 
 // checkBundleRewrite checks that WithBundle changes the bundle Parse
