@@ -128,11 +128,15 @@ func looksLikeRecord(name string) bool {
 // marshal encodes a record (see appendRecord).
 func (r *Record) marshal() ([]byte, error) { return appendRecord(make([]byte, 0, 512), r), nil }
 
-// unmarshal decodes and checks a record.
+// unmarshal decodes and checks a record: as appendRecord wrote it by
+// decodeRecord, anything else by encoding/json.
 func unmarshal(data []byte) (*Record, error) {
-	var r Record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, err
+	r, ok := decodeRecord(data)
+	if !ok {
+		r = new(Record)
+		if err := json.Unmarshal(data, r); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkID(r.ID); err != nil {
 		return nil, err
@@ -145,7 +149,7 @@ func unmarshal(data []byte) (*Record, error) {
 			return nil, fmt.Errorf("file %q: not an absolute path", clip(f.Path))
 		}
 	}
-	return &r, nil
+	return r, nil
 }
 
 // clip cuts a long value for a message.
