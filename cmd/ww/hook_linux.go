@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -27,12 +26,7 @@ const (
 const maxState = 1 << 20
 
 // hookState is the part of the OCI state (specs.State) the hook reads.
-type hookState struct {
-	ID          string            `json:"id"`
-	Pid         int               `json:"pid"`
-	Bundle      string            `json:"bundle"`
-	Annotations map[string]string `json:"annotations"`
-}
+type hookState = spec.State
 
 // hookCommand is ww hook STAGE: the OCI hook that proves at
 // createRuntime that ww runtime delivered a container's fds, and removes
@@ -110,8 +104,8 @@ func readHookState() (*hookState, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, errors.New("state on stdin: empty; the runtime passes the container's state")
 	}
-	var st hookState
-	if err := json.Unmarshal(data, &st); err != nil {
+	st, err := spec.ParseState(data)
+	if err != nil {
 		return nil, fmt.Errorf("state on stdin: not an OCI state: %v", err)
 	}
 	switch {
@@ -120,7 +114,7 @@ func readHookState() (*hookState, error) {
 	case !filepath.IsAbs(st.Bundle):
 		return nil, fmt.Errorf("state on stdin: container %q: bundle %q is not an absolute path", quoteValue(st.ID), quoteValue(st.Bundle))
 	}
-	return &st, nil
+	return st, nil
 }
 
 // findRecords finds ww runtime's records of the container: by its ID and

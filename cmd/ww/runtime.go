@@ -194,9 +194,10 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 	if err := spec.RemoveStaleTemps(c.path); err != nil {
 		return err
 	}
-	// The save's sync and the old file's release overlap the lower
-	// runtime's work: they come once it is started (see PendingSave),
-	// where the fd limit leaves room for the fds that it holds.
+	// The save's sync and the old file's release run beside the lower
+	// runtime's start (see PendingSave), where the fd limit leaves room
+	// for the fds that the save holds until then; ww returns once both
+	// are done.
 	var save *spec.PendingSave
 	if roomToSaveLater(caller, m.Len()) {
 		save, err = cfg.SaveFileLater(c.path)
@@ -206,13 +207,14 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 	if err != nil {
 		return err
 	}
-	defer save.Finish()
-	finish := func() {
-		if err := save.Finish(); err != nil {
+	synced := make(chan error, 1)
+	go func() { synced <- save.Finish() }() // plain system calls only: no poller
+	defer func() {
+		if err := <-synced; err != nil {
 			logWarning(a, fmt.Sprintf("container %q: %v", a.ID, err))
 		}
-	}
-	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs, finish)
+	}()
+	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs)
 	// What ww made stays with a container that was created, and with one
 	// that ran in the foreground (a create= file holds what it wrote); a
 	// create that failed, or never started, leaves nothing.

@@ -13,8 +13,7 @@ import (
 
 // startLower is the last part of the runtime path: it starts the lower
 // runtime as ww's child with the caller's fds where they are and ww's at
-// their targets, forwards signals to it, and returns its status; started
-// (if not nil) runs while it works.
+// their targets, forwards signals to it, and returns its status.
 //
 // The fds are placed by the fork, in the child, never in ww: the Go
 // runtime may start its poller at any moment (a timer of the garbage
@@ -24,12 +23,12 @@ import (
 //
 // It reports whether the lower runtime was started at all: a signal held
 // before it, or a failed exec, means it was not.
-func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs hostSignals, started func()) (forked bool, err error) {
+func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs hostSignals) (forked bool, err error) {
 	files, err := lowerFiles(m, caller)
 	if err != nil {
 		return false, err
 	}
-	err = forkAndWait(lower, argv, env, files, sigs, started)
+	err = forkAndWait(lower, argv, env, files, sigs)
 	var fe *forkError
 	switch {
 	case errors.Is(err, errHeld):
