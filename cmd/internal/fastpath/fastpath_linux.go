@@ -1,6 +1,7 @@
 package fastpath
 
 import (
+	"os"
 	"path"
 	"syscall"
 )
@@ -9,11 +10,7 @@ import (
 // ww runtime that it passes through. It returns when it does not, or
 // cannot: the caller goes on as if it had not been called.
 func Try() {
-	argv, ok := readArgs()
-	if !ok {
-		return
-	}
-	args, ok := RuntimeArgs(argv)
+	args, ok := RuntimeArgs(os.Args)
 	if !ok || !PassesThrough(args) {
 		return
 	}
@@ -137,25 +134,6 @@ func firstLine(b []byte) string {
 		return "" // maybe a Unicode space that TrimSpace would remove
 	}
 	return string(b)
-}
-
-// readArgs reads the process's argv from /proc/self/cmdline: os.Args is
-// set by package os, which is not initialised yet. An argv longer than
-// the buffer, or no /proc, is left to the full path.
-func readArgs() ([]string, bool) {
-	b, err := readFile("/proc/self/cmdline", 64<<10)
-	if err != nil || len(b) == 0 || b[len(b)-1] != 0 {
-		return nil, false
-	}
-	var argv []string
-	start := 0
-	for i, c := range b {
-		if c == 0 {
-			argv = append(argv, string(b[start:i]))
-			start = i + 1
-		}
-	}
-	return argv, true
 }
 
 // readFile reads at most limit bytes of the file at p, and fails with
