@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"path"
 	"slices"
@@ -96,15 +97,29 @@ func decodeVersion(top map[string]any) error {
 }
 
 func decodeResources(v any) (map[string]Resource, error) {
-	out := make(map[string]Resource)
 	if v == nil {
-		return out, nil
+		return make(map[string]Resource), nil
 	}
 	m, err := mapping(v, "resources")
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range slices.Sorted(maps.Keys(m)) {
+	// In the map's order, and in sorted order only to name the first
+	// resource in error the same way every time: sorting a node's
+	// resources cost a create with a large policy more than the rest.
+	out, err := decodeResourcesIn(m, maps.Keys(m))
+	if err != nil {
+		_, err = decodeResourcesIn(m, slices.Values(slices.Sorted(maps.Keys(m))))
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeResourcesIn decodes the resources of m named by names, in their
+// order, up to the first error.
+func decodeResourcesIn(m map[string]any, names iter.Seq[string]) (map[string]Resource, error) {
+	out := make(map[string]Resource, len(m))
+	for name := range names {
 		at := child("resources", name)
 		if err := fdmgr.ValidateName(name); err != nil {
 			return nil, errAt(at, "resource %s", shorten(err))

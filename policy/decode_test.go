@@ -161,3 +161,22 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeNamesFirstBadResource checks that of several resources in
+// error the first by name is the one named, whatever order the map
+// holds them in.
+func TestDecodeNamesFirstBadResource(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nresources:\n")
+	for _, name := range []string{"m", "z", "b", "q", "c"} {
+		b.WriteString("  " + name + ": {source: \"file:/dev/null\", namespaces: [\"@local\"]}\n")
+	}
+	b.WriteString("  x: {source: \"relative\", namespaces: [\"@local\"]}\n")
+	b.WriteString("  d: {source: \"file:/dev/null\", namespaces: [\"Bad_NS\"]}\n")
+	for range 30 {
+		_, err := Decode("/etc/ww/policy.yaml", []byte(b.String()))
+		if err == nil || !strings.Contains(err.Error(), "resources.d.namespaces") {
+			t.Fatalf("error %v, want it to name resources.d, the first bad one", err)
+		}
+	}
+}

@@ -94,6 +94,16 @@ func mapping(v any, at string, known ...string) (map[string]any, error) {
 	if known == nil {
 		return m, nil
 	}
+	unknown := false
+	for k := range m {
+		if !slices.Contains(known, k) {
+			unknown = true
+			break
+		}
+	}
+	if !unknown {
+		return m, nil
+	}
 	// Sorted, so that of two unknown keys the same one is always named.
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(known, k) {
@@ -133,6 +143,11 @@ func text(v any, at string) (string, error) {
 	return s, nil
 }
 
+// plainText reports whether text accepts s.
+func plainText(s string) bool {
+	return s != "" && len(s) <= MaxSourceLen && strings.IndexFunc(s, isControl) < 0
+}
+
 // texts reads a list of strings at at, each checked by check.
 func texts(v any, at string, check func(string) error) ([]string, error) {
 	l, err := list(v, at)
@@ -141,9 +156,13 @@ func texts(v any, at string, check func(string) error) ([]string, error) {
 	}
 	out := make([]string, 0, len(l))
 	for i, e := range l {
-		s, err := text(e, index(at, i))
-		if err != nil {
-			return nil, err
+		s, ok := e.(string)
+		if !ok || !plainText(s) {
+			// The checks again, with the element's key path for the
+			// message, which only an error needs.
+			if _, err := text(e, index(at, i)); err != nil {
+				return nil, err
+			}
 		}
 		if err := check(s); err != nil {
 			return nil, &fieldError{at: index(at, i), err: err}
