@@ -85,9 +85,10 @@ const PendingSaveFDs = 3
 // on 2026-12-01). The caller does something worth overlapping with them
 // meanwhile: ww runtime starts the lower runtime.
 type PendingSave struct {
-	t     *tempFile
-	oldfd int // the replaced file, held open (O_PATH); -1 if none
-	dir   string
+	t       *tempFile
+	oldfd   int    // the replaced file, held open (O_PATH); -1 if none
+	oldName string // or the temporary name the old file has, if exchanged
+	dir     string
 }
 
 // writeAtomicLater is writeAtomic, but the new file is renamed into place
@@ -101,6 +102,18 @@ type PendingSave struct {
 // without a sync at every start of a container, containerd and CRI-O
 // keep bundles on tmpfs), and ww runtime's Finish comes while the lower
 // runtime creates the container, which a crash would end anyway.
+//
+// The new file takes the old one's place by an exchange (renameat2
+// RENAME_EXCHANGE), the old file taking the temporary name until Finish
+// removes it: ext4 starts writing a file's data out when a rename
+// replaces another file with it (auto_da_alloc), which on the test
+// machine's virtio disk cost the rename 90 µs of CPU time, and an
+// exchange does not (perf, 2026-12-01). Finish's sync writes the data
+// out anyway. Where the file system cannot exchange, or there is no old
+// file, a plain rename replaces it. A process killed between the
+// exchange and Finish leaves the old file under the temporary name, as
+// one killed between the link and a rename leaves the new one: the
+// next create's RemoveStaleTemps removes either.
 func writeAtomicLater(path string, perm fs.FileMode, owner *fileOwner, write func(io.Writer) error) (*PendingSave, error) {
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -118,12 +131,7 @@ func writeAtomicLater(path string, perm fs.FileMode, owner *fileOwner, write fun
 		err = t.link()
 	}
 	if err == nil {
-		// Held so that the rename does not free it; an error only
-		// means there is nothing to hold.
-		p.oldfd, _ = unix.Openat(dirfd, base, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if rerr := unix.Renameat(dirfd, t.name, dirfd, base); rerr != nil {
-			err = &fs.PathError{Op: "rename", Path: filepath.Join(dir, t.name), Err: rerr}
-		}
+		err = p.replace(base)
 	}
 	if err != nil {
 		t.close(true)
@@ -133,6 +141,27 @@ func writeAtomicLater(path string, perm fs.FileMode, owner *fileOwner, write fun
 	return p, nil
 }
 
+// replace puts the linked temporary file in base's place: by an exchange,
+// else by a rename, with the old file held open so that the rename does
+// not free it.
+func (p *PendingSave) replace(base string) error {
+	t := p.t
+	err := unix.Renameat2(t.dirfd, t.name, t.dirfd, base, unix.RENAME_EXCHANGE)
+	if err == nil {
+		p.oldName = t.name
+		return nil
+	}
+	if !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EOPNOTSUPP) {
+		return &fs.PathError{Op: "rename", Path: filepath.Join(p.dir, t.name), Err: err}
+	}
+	// An error only means there is nothing to hold.
+	p.oldfd, _ = unix.Openat(t.dirfd, base, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err := unix.Renameat(t.dirfd, t.name, t.dirfd, base); err != nil {
+		return &fs.PathError{Op: "rename", Path: filepath.Join(p.dir, t.name), Err: err}
+	}
+	return nil
+}
+
 // Finish syncs the new file to the disk and lets the old one go. It may
 // be called more than once; only the first call does anything.
 func (p *PendingSave) Finish() error {
@@ -140,7 +169,10 @@ func (p *PendingSave) Finish() error {
 		return nil
 	}
 	err := p.t.sync()
-	p.t.close(false)
+	unix.Close(p.t.fd)
+	if p.oldName != "" {
+		unix.Unlinkat(p.t.dirfd, p.oldName, 0)
+	}
 	p.release()
 	return err
 }

@@ -205,9 +205,10 @@ func TestSaveReadOnlyFolderLeavesOldFile(t *testing.T) {
 
 // TestSaveFileLater checks the save that leaves its sync for later: the
 // new config is in place and whole before Finish, with the old file's
-// mode, no temporary file is left, the old file is held until Finish (a
-// rename that freed it would cost the caller its wait), and Finish may be
-// called again.
+// mode; the old file is kept until Finish (exchanged to the temporary
+// name, or held open where a rename replaced it: freeing it would cost
+// the caller its wait); Finish leaves nothing else in the folder and may
+// be called again.
 func TestSaveFileLater(t *testing.T) {
 	dir, path := oldBundle(t, 0o640)
 	var old syscall.Stat_t
@@ -232,26 +233,63 @@ func TestSaveFileLater(t *testing.T) {
 	if want := `{"ociVersion":"1.0.0","process":{"env":["WW_FD_A=3"]}}`; string(got) != want {
 		t.Errorf("before Finish, file = %s, want %s", got, want)
 	}
-	assertOnly(t, dir, ConfigName)
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o640 {
 		t.Errorf("mode %v, %v; want the old file's 0640", st.Mode().Perm(), err)
 	}
-	if p.oldfd < 0 {
-		t.Fatal("the old file is not held until Finish")
+	var kept syscall.Stat_t
+	switch {
+	case p.oldName != "":
+		if err := syscall.Stat(filepath.Join(dir, p.oldName), &kept); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(p.oldName, ".config.json.tmp-") {
+			t.Errorf("old file at %q, want a temporary name RemoveStaleTemps removes", p.oldName)
+		}
+	case p.oldfd >= 0:
+		if err := syscall.Fstat(p.oldfd, &kept); err != nil {
+			t.Fatal(err)
+		}
+	default:
+		t.Fatal("the old file is neither exchanged nor held until Finish")
 	}
-	var held syscall.Stat_t
-	if err := syscall.Fstat(p.oldfd, &held); err != nil || held.Ino != old.Ino {
-		t.Errorf("held inode %d (%v), want the old file's %d", held.Ino, err, old.Ino)
+	if kept.Ino != old.Ino {
+		t.Errorf("kept inode %d, want the old file's %d", kept.Ino, old.Ino)
 	}
 	if err := p.Finish(); err != nil {
 		t.Fatal(err)
 	}
+	assertOnly(t, dir, ConfigName)
 	if p.oldfd != -1 || p.t != nil {
 		t.Error("Finish left fds open")
 	}
 	if err := p.Finish(); err != nil {
 		t.Errorf("second Finish: %v", err)
 	}
+}
+
+// TestSaveFileLaterNew checks the save of a file that is not there yet:
+// nothing to exchange, a plain rename.
+func TestSaveFileLaterNew(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, ConfigName)
+	c, err := ParseRaw([]byte(`{"process":{"env":[]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.SaveFileLater(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.oldName != "" || p.oldfd >= 0 {
+		t.Errorf("an old file kept (%q, fd %d) where there was none", p.oldName, p.oldfd)
+	}
+	if err := p.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != `{"process":{"env":[]}}` {
+		t.Errorf("file %q, %v", got, err)
+	}
+	assertOnly(t, dir, ConfigName)
 }
 
 // TestSaveFileLaterErrorLeavesOldFile checks that a save that fails
