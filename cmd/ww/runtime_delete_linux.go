@@ -34,6 +34,21 @@ func passOn(lower string, a *runcargs.Args, args []string) error {
 	if err != nil {
 		return passThrough(lower, args)
 	}
+	// With the bundle's lock held through the delete, no create of the
+	// container can be under way or begin (a create of the ID from
+	// another bundle waits for this one's lock in cleanStale): a delete
+	// that worked leaves the container gone, and the record read under
+	// the lock is the one to clean. A create holding the lock now is
+	// waited for afterwards instead (cleanDeleted).
+	held := false
+	if unlock, ok := tryLockBundle(rec.Bundle); ok {
+		if cur, err := store.Read(id, a.Root); err == nil && sameFile(cur.Bundle, rec.Bundle) {
+			rec, held = cur, true
+			defer unlock()
+		} else {
+			unlock() // cleanDeleted takes it again, after the delete
+		}
+	}
 	code, err := forkWait(lower, append([]string{lower}, args...), lowerEnv(os.Environ(), lower), nil)
 	if err != nil {
 		return &exitError{code: exitCannotExec, err: fmt.Errorf("exec %q: %w", lower, err)}
@@ -44,8 +59,11 @@ func passOn(lower string, a *runcargs.Args, args []string) error {
 	if !gone {
 		gone, _ = containerGone(lower, a.Root, id)
 	}
-	if gone {
-		cleanDeleted(store, lower, a.Root, id, rec) // best effort: the delete's status counts
+	switch {
+	case gone && held:
+		store.Clean(rec, rec.Created) // best effort: the delete's status counts
+	case gone:
+		cleanDeleted(store, lower, a.Root, id, rec)
 	}
 	if code != 0 {
 		return &exitError{code: code}

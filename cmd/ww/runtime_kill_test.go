@@ -127,6 +127,16 @@ func TestRuntimeKilledCreate(t *testing.T) {
 			if temps := tempFilesIn(t, bundle); len(temps) > 0 {
 				t.Errorf("%q left in the bundle after a create that ran to its end", temps)
 			}
+			// Deleted through ww runtime, so that its record goes with it:
+			// a record left behind names made.log's inode, which ext4
+			// gives the next new file, and a later test's cleanup would
+			// take that file for this container's (claimed) and keep it.
+			if _, code := s.run("delete", "--force", id); code != 0 {
+				t.Errorf("delete of the last container: exit %d", code)
+			}
+			if left := recordFiles(t, id+"@"); len(left) > 0 {
+				t.Errorf("records %q outlived the last delete", left)
+			}
 		})
 	}
 }

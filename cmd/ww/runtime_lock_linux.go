@@ -44,6 +44,20 @@ func lockBundle(bundle string, wait time.Duration) (unlock func(), err error) {
 	return nil, fmt.Errorf("lock bundle %q: %w", bundle, err)
 }
 
+// tryLockBundle takes the bundle's lock if no one holds it, without
+// waiting; ok is false when someone does, or the folder cannot be opened.
+func tryLockBundle(bundle string) (unlock func(), ok bool) {
+	fd, err := unix.Open(bundle, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, false
+	}
+	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		unix.Close(fd)
+		return nil, false
+	}
+	return sync.OnceFunc(func() { unix.Close(fd) }), true
+}
+
 // errLockWait is waitFlock's error when the wait is over.
 var errLockWait = errors.New("lock wait over")
 

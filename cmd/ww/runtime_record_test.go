@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -249,5 +250,44 @@ func TestRuntimeDeleteDuringCreate(t *testing.T) {
 	}
 	if store.Has(id, s.root) {
 		t.Error("the record outlived the delete, the create being over and the container not there")
+	}
+}
+
+// TestRuntimeDeleteHoldsBundle: a delete of a container with a record,
+// its bundle free, holds the bundle through the lower runtime's delete,
+// so that a delete that worked is the whole answer: the lower runtime is
+// called once (no state to ask whether the container is gone), and the
+// socket file and record go. The lower runtime is a script that logs
+// each call.
+func TestRuntimeDeleteHoldsBundle(t *testing.T) {
+	s := &shim{root: filepath.Join(t.TempDir(), "root")}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "s.sock")
+	id := testID("ww-delete-held")
+	bundle := t.TempDir()
+	store, unlock := createUnderWay(t, s, id, bundle, sock)
+	unlock()
+	calls := filepath.Join(dir, "calls")
+	lower := filepath.Join(dir, "lower")
+	if err := os.WriteFile(lower, []byte("#!/bin/sh\necho \"$*\" >> "+calls+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(wwBin, "runtime", "--root", s.root, "delete", "--force", id)
+	cmd.Env = append(os.Environ(), lowerRuntimeEnv+"="+lower)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("delete: %v: %s", err, out)
+	}
+	b, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "--root " + s.root + " delete --force " + id + "\n"; string(b) != want {
+		t.Errorf("lower runtime's calls:\n%s\nwant only\n%s", b, want)
+	}
+	if _, err := os.Lstat(sock); err == nil {
+		t.Error("the socket file outlived the delete")
+	}
+	if store.Has(id, s.root) {
+		t.Error("the record outlived the delete")
 	}
 }
