@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/ww-dev/ww/hook/recname"
 )
 
 // Record is what ww runtime keeps about one container it handed fds to.
@@ -91,24 +92,19 @@ func Name(id, root string) (string, error) {
 		}
 		root = abs
 	}
-	h := fnv.New64a()
-	h.Write([]byte(root))
-	return id + "@" + strconv.FormatUint(h.Sum64(), 16), nil
+	return recname.Name(id, root), nil
 }
 
 // checkID accepts the container IDs runc accepts.
 func checkID(id string) error {
-	if id == "" || id == "." || id == ".." || len(id) > 1024 {
-		return fmt.Errorf("container ID %q: not a valid ID", clip(id))
+	if recname.ValidID(id) {
+		return nil
 	}
-	for _, c := range id {
-		ok := c == '_' || c == '+' || c == '-' || c == '.' ||
-			('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
-		if !ok {
-			return fmt.Errorf("container ID %q: %q is not a letter, digit, '_', '+', '-' or '.'", clip(id), c)
-		}
+	if i := recname.BadIDRune(id); i >= 0 {
+		c, _ := utf8.DecodeRuneInString(id[i:])
+		return fmt.Errorf("container ID %q: %q is not a letter, digit, '_', '+', '-' or '.'", clip(id), c)
 	}
-	return nil
+	return fmt.Errorf("container ID %q: not a valid ID", clip(id))
 }
 
 // isRecordName reports whether name is the file name of a record of id.

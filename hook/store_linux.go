@@ -4,48 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/hook/recname"
 )
 
 // DefaultDir is the folder of the records of a runtime that runs as root;
 // DirEnv, in the environment of ww runtime and of the hook (never the
 // container's), overrides it.
 const (
-	DefaultDir = "/run/ww/containers"
-	DirEnv     = "WW_STATE_DIR"
+	DefaultDir = recname.DefaultDir
+	DirEnv     = recname.DirEnv
 )
 
 // DirFromEnv is the records' folder that env names: DirEnv, else
 // DefaultDir as root; for another user, as ww run --bundle keeps its
 // folders, $XDG_RUNTIME_DIR/ww/containers or /tmp/ww-UID/containers.
-func DirFromEnv(env []string) string {
-	if v := lookup(env, DirEnv); v != "" {
-		return v
-	}
-	uid := unix.Geteuid()
-	switch xdg := lookup(env, "XDG_RUNTIME_DIR"); {
-	case uid == 0:
-		return DefaultDir
-	case xdg != "":
-		return filepath.Join(xdg, "ww", "containers")
-	}
-	return filepath.Join(os.TempDir(), "ww-"+strconv.Itoa(uid), "containers")
-}
-
-// lookup is the last value of key in env, or "".
-func lookup(env []string, key string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
-			return v
-		}
-	}
-	return ""
-}
+func DirFromEnv(env []string) string { return recname.Dir(env, unix.Geteuid()) }
 
 // Store is the folder of the records. Every call uses plain system
 // calls, never an *os.File: ww runtime writes records on its create path,

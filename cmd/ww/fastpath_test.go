@@ -9,15 +9,18 @@ import (
 	"testing"
 
 	"github.com/ww-dev/ww/cmd/internal/fastpath"
+	"github.com/ww-dev/ww/hook"
 )
 
 // TestFastPath checks that ww runtime hands a call it passes through to
 // the lower runtime before the packages of the rest of ww are initialised
 // (GODEBUG=inittrace=1 lists each package as it is: reflect, net and any
 // of github.com must not be among them, os must), under both of its
-// names, and that the lower runtime gets the argv and environment that
-// the full path gives it (a delete of a container without a record goes
-// the full path: its initialisation lists net).
+// names and for a delete of a container without a record, and that the
+// lower runtime gets the argv and environment that the full path gives
+// it (a create of a bundle that asks for nothing goes the full path, as
+// does a delete of a container with a record: their initialisation lists
+// net).
 func TestFastPath(t *testing.T) {
 	lower := newFakeLower(t, 0)
 	dir := t.TempDir()
@@ -53,11 +56,14 @@ func TestFastPath(t *testing.T) {
 		}
 		return inits, calls[0]
 	}
-	runcArgs := []string{"--root", filepath.Join(dir, "root"), "--log", log, "kill", "c1", "KILL"}
+	root := filepath.Join(dir, "root")
+	runcArgs := []string{"--root", root, "--log", log, "kill", "c1", "KILL"}
+	noRecord := []string{"--root", root, "--log", log, "delete", "--force", "c1"}
 	var fast []fakeCall
 	for _, argv := range [][]string{
 		append([]string{wwBin, "runtime"}, runcArgs...),
 		append([]string{link}, runcArgs...),
+		append([]string{wwBin, "runtime"}, noRecord...),
 	} {
 		inits, c := call(argv...)
 		if !slices.Contains(inits, "os") {
@@ -68,18 +74,37 @@ func TestFastPath(t *testing.T) {
 				t.Errorf("%q: %s was initialised before the lower runtime ran: inits %q", argv, pkg, inits)
 			}
 		}
-		if !slices.Equal(c.argv, runcArgs) {
-			t.Errorf("%q: lower runtime's argv %q, want %q", argv, c.argv, runcArgs)
+		if want := argv[len(argv)-len(runcArgs):]; argv[len(argv)-3] == "delete" {
+			if !slices.Equal(c.argv, noRecord) {
+				t.Errorf("%q: lower runtime's argv %q, want %q", argv, c.argv, noRecord)
+			}
+		} else if !slices.Equal(c.argv, want) {
+			t.Errorf("%q: lower runtime's argv %q, want %q", argv, c.argv, want)
 		}
 		fast = append(fast, c)
 	}
-	delArgs := []string{"--root", filepath.Join(dir, "root"), "--log", log, "delete", "c1"}
-	inits, full := call(append([]string{wwBin, "runtime"}, delArgs...)...)
+	createArgs := []string{"--root", root, "--log", log, "create", "--bundle", fakeBundle(t, nil, nil), "c2"}
+	inits, full := call(append([]string{wwBin, "runtime"}, createArgs...)...)
 	if !slices.Contains(inits, "net") {
-		t.Fatalf("delete: net not initialised (%q): not the full path", inits)
+		t.Fatalf("create: net not initialised (%q): not the full path", inits)
 	}
-	if !slices.Equal(full.argv, delArgs) {
-		t.Errorf("delete: lower runtime's argv %q, want %q", full.argv, delArgs)
+	if !slices.Equal(full.argv, createArgs) {
+		t.Errorf("create: lower runtime's argv %q, want %q", full.argv, createArgs)
+	}
+	// A record of c1 under root: its delete goes the full path.
+	records := filepath.Join(dir, "records")
+	if err := os.MkdirAll(records, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	name, err := hook.Name("c1", root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(records, name), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if inits, _ := call(append([]string{wwBin, "runtime"}, noRecord...)...); !slices.Contains(inits, "net") {
+		t.Errorf("delete of a container with a record: net not initialised (%q): not the full path", inits)
 	}
 	want := envOf(full.env)
 	if want[loopEnv] != lower.path {

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ww-dev/ww/cmd/internal/fastpath"
 	"github.com/ww-dev/ww/cmd/internal/runcargs"
 	"github.com/ww-dev/ww/hook"
 )
@@ -100,18 +101,7 @@ func deleteID(a *runcargs.Args) string {
 	if a == nil || a.Command != "delete" || a.Help || a.Version {
 		return ""
 	}
-	id := ""
-	for _, arg := range a.CommandArgs {
-		switch arg {
-		case "-f", "--force", "-force", "--force=true", "--force=false":
-			continue
-		}
-		if len(arg) > 0 && arg[0] == '-' || id != "" {
-			return ""
-		}
-		id = arg
-	}
-	return id
+	return fastpath.DeleteID(a.CommandArgs)
 }
 
 // containerGone asks the lower runtime whether container id under root

@@ -4,8 +4,8 @@
 // ww uses.
 //
 // A container engine calls its runtime about a dozen times per pod, and
-// all but the create (and a delete that has files to clean up) go to the
-// lower runtime as they came. What ww pays on those calls is its start:
+// all but the creates (and a delete of a container that ww runtime keeps
+// a record of) go to the lower runtime as they came. What ww pays on those calls is its start:
 // the inits of net, logrus, runtime-spec, go-toml, reflect and
 // encoding/json are about half of it (110 µs of ww's 220 µs over a Go
 // program that only execs, measured on 2026-12-01 on the 2-CPU test
@@ -21,8 +21,9 @@
 // calls, and leaves every case it is not sure of to the full path, which
 // passes it through itself or reports the error: a command line it cannot
 // read as runc would (an unknown global flag, a flag missing its value),
-// create, run and delete, a lower runtime that cannot be found or is ww,
-// the loop mark set, an exec that fails. What it decides, and the lower
+// create and run, a delete of a container with a record (found where
+// package hook keeps it, by package recname), a lower runtime that cannot
+// be found or is ww, the loop mark set, an exec that fails. What it decides, and the lower
 // runtime's argv and environment, are the full path's (TestFastPath in
 // cmd/ww runs both, FuzzParse in runcargs checks the reading of argv).
 package fastpath
@@ -81,7 +82,8 @@ func RuntimeArgs(argv []string) ([]string, bool) {
 // reads its global flags, a call that ww passes to the lower runtime
 // as it came: one whose subcommand is neither create, run nor delete.
 // It says false for any command line it does not read to the end of its
-// global flags without doubt.
+// global flags without doubt. (A delete passes through too when it names
+// a container without a record, which Try looks for.)
 func PassesThrough(args []string) bool {
 	cmd, ok := Subcommand(args)
 	if !ok {
@@ -98,23 +100,44 @@ func PassesThrough(args []string) bool {
 // global flags as runcargs reads them, or false where runcargs would
 // find the flags in error or there is no subcommand.
 func Subcommand(args []string) (string, bool) {
+	g, ok := ReadGlobal(args)
+	return g.Command, ok
+}
+
+// Global is what ReadGlobal reads of runc's arguments.
+type Global struct {
+	Command string   // the subcommand
+	Rest    []string // the arguments after it
+	Root    string   // the last --root, or ""
+	// HelpOrVersion says that a --help or --version flag was given (with
+	// any value): runc prints and exits.
+	HelpOrVersion bool
+}
+
+// ReadGlobal reads runc's global flags in args as runcargs reads them, up
+// to the subcommand; false where runcargs would find the flags in error
+// or there is no subcommand.
+func ReadGlobal(args []string) (Global, bool) {
+	var g Global
 	for i := 0; i < len(args); i++ {
 		tok := args[i]
 		if len(tok) < 2 || tok[0] != '-' {
-			return tok, true
+			g.Command, g.Rest = tok, args[i+1:]
+			return g, true
 		}
 		if tok == "--" {
 			if i+1 < len(args) {
-				return args[i+1], true
+				g.Command, g.Rest = args[i+1], args[i+2:]
+				return g, true
 			}
-			return "", false
+			return Global{}, false
 		}
 		body := tok[1:]
 		if body[0] == '-' {
 			body = body[1:]
 		}
 		if body == "" || body[0] == '-' || body[0] == '=' {
-			return "", false
+			return Global{}, false
 		}
 		name, inline := body, false
 		for j := 0; j < len(body); j++ {
@@ -123,16 +146,46 @@ func Subcommand(args []string) (string, bool) {
 				break
 			}
 		}
-		_, takesValue, ok := GlobalFlag(name)
+		canonical, takesValue, ok := GlobalFlag(name)
 		if !ok {
-			return "", false
+			return Global{}, false
+		}
+		value := body[len(name):]
+		if inline {
+			value = value[1:]
 		}
 		if takesValue && !inline {
 			if i+1 >= len(args) {
-				return "", false
+				return Global{}, false
 			}
 			i++
+			value = args[i]
+		}
+		switch canonical {
+		case "root":
+			g.Root = value
+		case "help", "version":
+			g.HelpOrVersion = true
 		}
 	}
-	return "", false
+	return Global{}, false
+}
+
+// DeleteID is the container ID of a delete whose arguments after the
+// subcommand are rest, "" for arguments that ww does not read with
+// certainty: the ID alone, with --force or -f in any of their forms
+// before or after it.
+func DeleteID(rest []string) string {
+	id := ""
+	for _, arg := range rest {
+		switch arg {
+		case "-f", "--force", "-force", "--force=true", "--force=false":
+			continue
+		}
+		if len(arg) > 0 && arg[0] == '-' || id != "" {
+			return ""
+		}
+		id = arg
+	}
+	return id
 }

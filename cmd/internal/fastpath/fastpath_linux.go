@@ -4,6 +4,8 @@ import (
 	"os"
 	"path"
 	"syscall"
+
+	"github.com/ww-dev/ww/hook/recname"
 )
 
 // Try replaces the process with the lower runtime when argv is a call of
@@ -11,10 +13,22 @@ import (
 // cannot: the caller goes on as if it had not been called.
 func Try() {
 	args, ok := RuntimeArgs(os.Args)
-	if !ok || !PassesThrough(args) {
+	if !ok {
+		return
+	}
+	g, ok := ReadGlobal(args)
+	if !ok {
 		return
 	}
 	env := syscall.Environ()
+	switch g.Command {
+	case "create", "run":
+		return
+	case "delete":
+		if !noRecord(g, env) {
+			return
+		}
+	}
 	if _, set := syscall.Getenv(LoopEnv); set {
 		return
 	}
@@ -23,6 +37,30 @@ func Try() {
 		return
 	}
 	syscall.Exec(lower, append([]string{lower}, args...), append(env[:len(env):len(env)], LoopEnv+"="+lower))
+}
+
+// noRecord reports whether ww runtime's full path would hand the delete
+// g over as it came: it names no container ID that ww reads with
+// certainty, or one that ww runtime keeps no record of (one lstat, as
+// hook.Exists). A help or version flag is left to the full path.
+func noRecord(g Global, env []string) bool {
+	if g.HelpOrVersion {
+		return false
+	}
+	id := DeleteID(g.Rest)
+	if id == "" || !recname.ValidID(id) {
+		return true
+	}
+	root := g.Root
+	if root != "" && root[0] != '/' {
+		wd, err := os.Getwd()
+		if err != nil {
+			return true // hook.Name fails, and hook.Exists says no record
+		}
+		root = path.Join(wd, root)
+	}
+	var st syscall.Stat_t
+	return syscall.Lstat(path.Join(recname.Dir(env, os.Geteuid()), recname.Name(id, root)), &st) != nil
 }
 
 // findLower finds the lower runtime as ww runtime's findLowerRuntime

@@ -58,9 +58,20 @@ func FuzzParse(f *testing.F) {
 // checkFastPath checks the fast path's reading of argv against Parse's.
 func checkFastPath(t *testing.T, argv []string, a *Args, err error) {
 	t.Helper()
-	cmd, ok := fastpath.Subcommand(argv)
-	if ok && err == nil && a.Command != cmd {
-		t.Fatalf("fastpath.Subcommand(%q) = %q, Parse found %q", argv, cmd, a.Command)
+	g, ok := fastpath.ReadGlobal(argv)
+	if ok && err == nil {
+		// create and run also read global flags after the subcommand,
+		// which the fast path leaves to the full path.
+		root := a.Root
+		if a.Command == Create || a.Command == Run {
+			root = g.Root
+		}
+		if a.Command != g.Command || root != g.Root || !slices.Equal(a.CommandArgs, g.Rest) {
+			t.Fatalf("fastpath.ReadGlobal(%q) = %+v, Parse found command %q, root %q, arguments %q", argv, g, a.Command, a.Root, a.CommandArgs)
+		}
+		if (a.Help || a.Version) && !g.HelpOrVersion {
+			t.Fatalf("fastpath.ReadGlobal(%q) saw no help or version flag, Parse did", argv)
+		}
 	}
 	if fastpath.PassesThrough(argv) && err == nil && (a.Creates() || a.Command == "delete") {
 		t.Fatalf("fastpath passes %q through, which Parse reads as %s", argv, a.Command)
