@@ -99,9 +99,9 @@ type PendingSave struct {
 // before the data (XFS; ext4 with noauto_da_alloc: ext4 by default
 // starts writing the data at such a rename). That is the window a
 // config.json is written in by the engines themselves (Podman writes it
-// without a sync at every start of a container, containerd and CRI-O
-// keep bundles on tmpfs), and ww runtime's Finish comes while the lower
-// runtime creates the container, which a crash would end anyway.
+// without a sync, containerd and CRI-O keep bundles on tmpfs), and ww
+// runtime's Finish comes while the lower runtime creates the container,
+// which a crash would end anyway.
 //
 // The new file takes the old one's place by an exchange (renameat2
 // RENAME_EXCHANGE), the old file taking the temporary name until Finish
