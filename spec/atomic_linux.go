@@ -96,8 +96,10 @@ type PendingSave struct {
 // left to Finish. Readers see the old file or the new one, never a part,
 // as with writeAtomic; a crash of the machine before Finish returns may
 // leave the file empty or partial where the file system commits a rename
-// before the data (XFS; ext4 with noauto_da_alloc: ext4 by default
-// starts writing the data at such a rename). That is the window a
+// before the data, which with the exchange below includes ext4 (whose
+// auto_da_alloc writes the data out only at a rename over a file). A
+// failed sync is Finish's error, after the file is in place: the caller
+// can only report it. That is the window a
 // config.json is written in by the engines themselves (Podman writes it
 // without a sync, containerd and CRI-O keep bundles on tmpfs), and ww
 // runtime's Finish comes while the lower runtime creates the container,

@@ -11,9 +11,10 @@
 // program that only execs, measured on 2026-12-01 on the 2-CPU test
 // machine). Go initialises packages in the order of their import paths
 // among those whose imports are done; this package imports only os,
-// path and syscall, so its importer (fastpath/atinit) runs just after
-// os, which every Go program that execs pays for too, and before any
-// other package of ww's or its dependencies'. (Reading argv from
+// path, syscall and hook/recname (hash/fnv and strconv), so its importer
+// (fastpath/atinit) runs just after os, which every Go program that execs
+// pays for too, and before any other package of ww's or its
+// dependencies'. (Reading argv from
 // /proc/self/cmdline to run before os instead cost every other start of
 // ww 20 µs more than it saved.)
 //
