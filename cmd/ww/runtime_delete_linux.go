@@ -79,12 +79,19 @@ func passOn(lower string, a *runcargs.Args, args []string) error {
 // yet): that create holds its bundle's lock until it is done, so wait for
 // the lock, then look again, as cleanStale does.
 func cleanDeleted(store *hook.Store, lower, root, id string, rec *hook.Record) error {
-	unlock, err := lockBundle(rec.Bundle, bundleLockWait)
+	locked := rec.Bundle
+	unlock, err := lockBundle(locked, bundleLockWait)
 	switch {
 	case err == nil:
 		defer unlock()
 		if rec, err = store.Read(id, root); err != nil {
 			return err // hook.ErrNoRecord: the create took it back
+		}
+		if !sameFile(rec.Bundle, locked) {
+			// A create of the ID from another bundle took the record
+			// over, and holds that bundle, not this one: its record
+			// is not this delete's to clean.
+			return nil
 		}
 		if gone, err := containerGone(lower, root, id); err != nil || !gone {
 			return err // the create made it: its record stays

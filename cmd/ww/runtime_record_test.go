@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -289,5 +290,68 @@ func TestRuntimeDeleteHoldsBundle(t *testing.T) {
 	}
 	if store.Has(id, s.root) {
 		t.Error("the record outlived the delete")
+	}
+}
+
+// TestRuntimeDeleteLeavesTakenOverRecord: while a delete waits for the
+// bundle of the record it read, a create of the same ID from another
+// bundle takes the record over (the lower runtime's delete, a script,
+// puts that create's record in place, as a create's cleanStale would
+// once the old container is gone). The delete must leave the new
+// record and the socket file it names: they are that create's, which
+// holds its own bundle, not the one this delete waited for.
+func TestRuntimeDeleteLeavesTakenOverRecord(t *testing.T) {
+	s := &shim{root: filepath.Join(t.TempDir(), "root")}
+	dir := t.TempDir()
+	id := testID("ww-taken-over")
+	store, unlock := createUnderWay(t, s, id, t.TempDir(), filepath.Join(dir, "old.sock"))
+	// The other create's record, written to a folder of its own first.
+	other := filepath.Join(t.TempDir(), "records")
+	otherStore, err := hook.OpenStore(other, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newBundle, newSock := t.TempDir(), filepath.Join(dir, "new.sock")
+	rec, err := hook.Begin(id, s.root, newBundle, []hook.File{{Path: newSock, Socket: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := otherStore.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	bindLeft(t, newSock)
+	name, err := hook.Name(id, s.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower := filepath.Join(dir, "lower")
+	script := "#!/bin/sh\ncase \" $* \" in\n" +
+		"*\" delete \"*) cp -p " + filepath.Join(other, name) + " " + filepath.Join(stateDir, name+".new") +
+		" && mv " + filepath.Join(stateDir, name+".new") + " " + filepath.Join(stateDir, name) + "; exit 0 ;;\n" +
+		"*\" state \"*) echo \"container does not exist\" >&2; exit 1 ;;\nesac\n"
+	if err := os.WriteFile(lower, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		cmd := exec.Command(wwBin, "runtime", "--root", s.root, "delete", "--force", id)
+		cmd.Env = append(os.Environ(), lowerRuntimeEnv+"="+lower)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("%v: %s", err, out)
+		}
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	got, err := store.Read(id, s.root)
+	if err != nil || got.Bundle != newBundle {
+		t.Errorf("record after the delete: %+v, %v; want the other create's, of %s", got, err, newBundle)
+	}
+	if _, err := os.Lstat(newSock); err != nil {
+		t.Errorf("the other create's socket file was removed: %v", err)
 	}
 }
