@@ -269,14 +269,8 @@ func TestRuntimeDeleteHoldsBundle(t *testing.T) {
 	store, unlock := createUnderWay(t, s, id, bundle, sock)
 	unlock()
 	calls := filepath.Join(dir, "calls")
-	lower := filepath.Join(dir, "lower")
-	if err := os.WriteFile(lower, []byte("#!/bin/sh\necho \"$*\" >> "+calls+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(wwBin, "runtime", "--root", s.root, "delete", "--force", id)
-	cmd.Env = append(os.Environ(), lowerRuntimeEnv+"="+lower)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("delete: %v: %s", err, out)
+	if err := deleteWith(t, s.root, id, "echo \"$*\" >> "+calls+"\n"); err != nil {
+		t.Fatalf("delete: %v", err)
 	}
 	b, err := os.ReadFile(calls)
 	if err != nil {
@@ -324,24 +318,12 @@ func TestRuntimeDeleteLeavesTakenOverRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lower := filepath.Join(dir, "lower")
-	script := "#!/bin/sh\ncase \" $* \" in\n" +
+	script := "case \" $* \" in\n" +
 		"*\" delete \"*) cp -p " + filepath.Join(other, name) + " " + filepath.Join(stateDir, name+".new") +
 		" && mv " + filepath.Join(stateDir, name+".new") + " " + filepath.Join(stateDir, name) + "; exit 0 ;;\n" +
 		"*\" state \"*) echo \"container does not exist\" >&2; exit 1 ;;\nesac\n"
-	if err := os.WriteFile(lower, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	done := make(chan error, 1)
-	go func() {
-		cmd := exec.Command(wwBin, "runtime", "--root", s.root, "delete", "--force", id)
-		cmd.Env = append(os.Environ(), lowerRuntimeEnv+"="+lower)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			err = fmt.Errorf("%v: %s", err, out)
-		}
-		done <- err
-	}()
+	go func() { done <- deleteWith(t, s.root, id, script) }()
 	time.Sleep(300 * time.Millisecond)
 	unlock()
 	if err := <-done; err != nil {
@@ -354,4 +336,19 @@ func TestRuntimeDeleteLeavesTakenOverRecord(t *testing.T) {
 	if _, err := os.Lstat(newSock); err != nil {
 		t.Errorf("the other create's socket file was removed: %v", err)
 	}
+}
+
+// deleteWith runs ww runtime --root root delete --force id with a lower
+// runtime that is a shell script of body.
+func deleteWith(t *testing.T, root, id, body string) error {
+	lower := filepath.Join(t.TempDir(), "lower")
+	if err := os.WriteFile(lower, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		return err
+	}
+	cmd := exec.Command(wwBin, "runtime", "--root", root, "delete", "--force", id)
+	cmd.Env = append(os.Environ(), lowerRuntimeEnv+"="+lower)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	return nil
 }
