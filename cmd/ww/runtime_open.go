@@ -108,6 +108,16 @@ func checkKinds(c *createRequest) error {
 // closed by then, and the pidfd is left out when no fd is free for it).
 const ownFDs = 3
 
+// fdsNeeded is the fd limit that a create of n fds after the caller's
+// needs. ww's copies of its n fds sit above the table (first+n: see
+// lowerFiles), so they reach first+2n-1; the fork moves its status pipe
+// above the highest fd it is given when the pipe is below it, so one
+// number more must be under the limit; the lock and the pipe take the
+// table's free numbers, or, with fewer than ownFDs fds, the numbers above.
+func fdsNeeded(caller callerFDs, n int) uint64 {
+	return uint64(caller.first()) + uint64(max(2*n+1, n+ownFDs))
+}
+
 // roomToSaveLater tells whether the fds that a save left for later holds
 // (spec.PendingSaveFDs) fit under the fd limit beside everything that
 // checkFDLimit counts; at the limit, the config is saved whole at once.
@@ -116,7 +126,7 @@ func roomToSaveLater(caller callerFDs, n int) bool {
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return false
 	}
-	return uint64(caller.first())+uint64(n)+ownFDs+spec.PendingSaveFDs <= lim.Cur
+	return fdsNeeded(caller, n)+spec.PendingSaveFDs <= lim.Cur
 }
 
 // checkFDLimit makes sure that the caller's fds, ww's n fds and ww's own
@@ -127,7 +137,7 @@ func checkFDLimit(caller callerFDs, n int) error {
 		return fmt.Errorf("fd limit: %w", err)
 	}
 	first := uint64(caller.first())
-	if first+uint64(n)+ownFDs <= lim.Cur {
+	if fdsNeeded(caller, n) <= lim.Cur {
 		return nil
 	}
 	if first+1+ownFDs > lim.Cur {
@@ -139,7 +149,7 @@ func checkFDLimit(caller callerFDs, n int) error {
 			what, first-1, ownFDs, lim.Cur)
 	}
 	return fmt.Errorf("annotations ask for %d fds, at %d to %d, and ww needs %d more: past the fd limit %d",
-		n, first, first+uint64(n)-1, ownFDs, lim.Cur)
+		n, first, first+uint64(n)-1, fdsNeeded(caller, n)-first-uint64(n), lim.Cur)
 }
 
 // checkOptions checks the options the annotations set against the

@@ -345,3 +345,40 @@ func TestRuntimeAtFDLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestRuntimeNearFDLimit sweeps the caller's fd count and the number of
+// annotated fds across the fd limit (64): each create either works or
+// is refused before anything is opened by checkFDLimit's message; none
+// gets as far as the fork and fails there (the fork moves its status
+// pipe above the highest fd it places, which must still be under the
+// limit).
+func TestRuntimeNearFDLimit(t *testing.T) {
+	lower := newFakeLower(t, 0)
+	worked, refused := 0, 0
+	for n := 1; n <= 4; n++ {
+		ann := make(map[string]string, n)
+		for i := range n {
+			ann[fmt.Sprintf("fd.ww.dev/l%d", i)] = "file:/etc/hostname"
+		}
+		bundle := fakeBundle(t, ann, nil)
+		for preserve := 50; preserve <= 58; preserve++ {
+			r := newRuntimeCall(t, lower)
+			r.prefix = "ulimit -n 64;"
+			r.extra = tempFiles(t, preserve)
+			id := fmt.Sprintf("near-%d-%d", preserve, n)
+			_, code := r.run(t, "create", "--bundle", bundle, "--preserve-fds", strconv.Itoa(preserve), id)
+			b, _ := os.ReadFile(r.log)
+			switch {
+			case code == 0:
+				worked++
+			case strings.Contains(string(b), "past the fd limit 64"):
+				refused++
+			default:
+				t.Errorf("--preserve-fds %d with %d fds: exit %d: %s", preserve, n, code, lastLines(b, 2))
+			}
+		}
+	}
+	if worked == 0 || refused == 0 {
+		t.Errorf("%d worked, %d refused: the sweep missed the limit", worked, refused)
+	}
+}
