@@ -9,8 +9,10 @@ ARG VERSION=devel
 ARG COMMIT=unknown
 WORKDIR /src
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-	-ldflags "-X main.version=${VERSION} -X main.commit=${COMMIT}" \
+# On amd64, ww starts at its own entry point (see the Makefile's ENTRY).
+RUN entry=; [ "$(go env GOARCH)" = amd64 ] && entry="-E github.com/ww-dev/ww/cmd/internal/fastpath.entry"; \
+	CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+	-ldflags "$entry -X main.version=${VERSION} -X main.commit=${COMMIT}" \
 	-o /out/ww ./cmd/ww
 
 # busybox gives the installer its shell, cp, mv, nsenter and pidof.

@@ -11,8 +11,15 @@ export CGO_ENABLED ?= 0
 
 all: build
 
+# On linux/amd64 ww starts at its own entry point, which hands a call
+# that ww runtime passes through to the lower runtime before the Go
+# runtime starts (cmd/internal/fastpath, prestart); other builds pass
+# such calls through once the runtime has started.
+ENTRY := github.com/ww-dev/ww/cmd/internal/fastpath.entry
+LDFLAGS ?= $(if $(filter linux/amd64,$(shell $(GO) env GOOS)/$(shell $(GO) env GOARCH)),-E $(ENTRY))
+
 build:
-	$(GO) build -o $(BIN)/ww ./cmd/ww
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ww ./cmd/ww
 
 # The one command that runs every test: installs what the tests need,
 # fails on gofmt differences, go vet findings and staticcheck findings,
@@ -59,6 +66,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFDFlag$$' -fuzztime $(FUZZTIME) ./fdmgr
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSource$$' -fuzztime $(FUZZTIME) ./fdmgr
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./cmd/internal/runcargs
+	$(GO) test -run '^$$' -fuzz '^FuzzCleanJoin$$' -fuzztime $(FUZZTIME) ./cmd/internal/fastpath
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHeadFast$$' -fuzztime $(FUZZTIME) ./spec
 	$(GO) test -run '^$$' -fuzz '^FuzzNamespacesFast$$' -fuzztime $(FUZZTIME) ./spec
 	$(GO) test -run '^$$' -fuzz '^FuzzParseState$$' -fuzztime $(FUZZTIME) ./spec

@@ -12,8 +12,10 @@ import (
 	"github.com/ww-dev/ww/hook"
 )
 
-// TestFastPath checks that ww runtime hands a call it passes through to
-// the lower runtime before the packages of the rest of ww are initialised
+// TestFastPath checks that ww runtime linked without the prestart entry
+// (wwTryBin; TestPrestart checks the entry) hands a call it passes
+// through to the lower runtime from fastpath.Try, before the packages of
+// the rest of ww are initialised
 // (GODEBUG=inittrace=1 lists each package as it is: reflect, net and any
 // of github.com must not be among them, os must), under both of its
 // names and for a delete of a container without a record, and that the
@@ -25,7 +27,7 @@ func TestFastPath(t *testing.T) {
 	lower := newFakeLower(t, 0)
 	dir := t.TempDir()
 	link := filepath.Join(dir, "ww-runtime")
-	if err := os.Symlink(wwBin, link); err != nil {
+	if err := os.Symlink(wwTryBin, link); err != nil {
 		t.Fatal(err)
 	}
 	log := filepath.Join(dir, "log.json")
@@ -61,9 +63,9 @@ func TestFastPath(t *testing.T) {
 	noRecord := []string{"--root", root, "--log", log, "delete", "--force", "c1"}
 	var fast []fakeCall
 	for _, argv := range [][]string{
-		append([]string{wwBin, "runtime"}, runcArgs...),
+		append([]string{wwTryBin, "runtime"}, runcArgs...),
 		append([]string{link}, runcArgs...),
-		append([]string{wwBin, "runtime"}, noRecord...),
+		append([]string{wwTryBin, "runtime"}, noRecord...),
 	} {
 		inits, c := call(argv...)
 		if !slices.Contains(inits, "os") {
@@ -84,7 +86,7 @@ func TestFastPath(t *testing.T) {
 		fast = append(fast, c)
 	}
 	createArgs := []string{"--root", root, "--log", log, "create", "--bundle", fakeBundle(t, nil, nil), "c2"}
-	inits, full := call(append([]string{wwBin, "runtime"}, createArgs...)...)
+	inits, full := call(append([]string{wwTryBin, "runtime"}, createArgs...)...)
 	if !slices.Contains(inits, "net") {
 		t.Fatalf("create: net not initialised (%q): not the full path", inits)
 	}
@@ -103,7 +105,7 @@ func TestFastPath(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(records, name), []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if inits, _ := call(append([]string{wwBin, "runtime"}, noRecord...)...); !slices.Contains(inits, "net") {
+	if inits, _ := call(append([]string{wwTryBin, "runtime"}, noRecord...)...); !slices.Contains(inits, "net") {
 		t.Errorf("delete of a container with a record: net not initialised (%q): not the full path", inits)
 	}
 	want := envOf(full.env)

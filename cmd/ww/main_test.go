@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/containerd/console"
 
+	"github.com/ww-dev/ww/cmd/internal/fastpath"
 	"github.com/ww-dev/ww/hook"
 )
 
@@ -23,8 +25,11 @@ var (
 	runtimePolicy string
 	stateDir      string
 	wwBin         string
-	probeBin      string
-	sdprobeBin    string
+	// wwTryBin is ww linked without fastpath.EntrySymbol: its pass-through
+	// calls go through fastpath.Try. On linux/amd64 wwBin has the entry.
+	wwTryBin   string
+	probeBin   string
+	sdprobeBin string
 	// sdprobeCBin is empty when libsystemd's headers are missing.
 	sdprobeCBin string
 	// latetrapBin is empty when gcc or a static libc is missing.
@@ -55,10 +60,17 @@ func TestMain(m *testing.M) {
 	code := func() int {
 		defer os.RemoveAll(dir)
 		wwBin = filepath.Join(dir, "ww")
+		wwTryBin = filepath.Join(dir, "ww-try")
 		probeBin = filepath.Join(dir, "probe")
 		sdprobeBin = filepath.Join(dir, "sdprobe")
-		for pkg, out := range map[string]string{".": wwBin, "../internal/probe": probeBin, "../internal/sdprobe": sdprobeBin} {
-			cmd := exec.Command("go", "build", "-o", out, pkg)
+		for _, b := range []struct{ pkg, out, ldflags string }{
+			{".", wwBin, wwLDFlags()},
+			{".", wwTryBin, ""},
+			{"../internal/probe", probeBin, ""},
+			{"../internal/sdprobe", sdprobeBin, ""},
+		} {
+			pkg := b.pkg
+			cmd := exec.Command("go", "build", "-ldflags", b.ldflags, "-o", b.out, pkg)
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if b, err := cmd.CombinedOutput(); err != nil {
 				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
@@ -81,6 +93,15 @@ func TestMain(m *testing.M) {
 		return m.Run()
 	}()
 	os.Exit(code)
+}
+
+// wwLDFlags are the linker flags of the Makefile's build of ww: the
+// prestart entry on linux/amd64.
+func wwLDFlags() string {
+	if runtime.GOARCH == "amd64" {
+		return "-E " + fastpath.EntrySymbol
+	}
+	return ""
 }
 
 // result is what one run of ww gave.

@@ -1,35 +1,40 @@
 // Package fastpath replaces ww runtime with the lower runtime for the
 // calls it passes through untouched (state, start, kill, features, …),
-// before the Go runtime initialises the packages that only the rest of
-// ww uses.
+// before ww pays for more of its start than it must.
 //
 // A container engine calls its runtime about a dozen times per pod, and
 // all but the creates (and a delete of a container that ww runtime keeps
-// a record of) go to the lower runtime as they came. What ww pays on those calls is its start:
-// the inits of net, logrus, runtime-spec, go-toml, reflect and
-// encoding/json are about half of it (110 µs of ww's 220 µs over a Go
-// program that only execs, measured on 2026-12-01 on the 2-CPU test
-// machine). Go initialises packages in the order of their import paths
-// among those whose imports are done; this package imports only os,
-// path, syscall and hook/recname (hash/fnv and strconv), so its importer
-// (fastpath/atinit) runs just after os, which every Go program that execs
-// pays for too, and before any other package of ww's or its
-// dependencies'. (Reading argv from
-// /proc/self/cmdline to run before os instead cost every other start of
-// ww 20 µs more than it saved.)
+// a record of) go to the lower runtime as they came. What ww pays on
+// those calls is its start. It hands them over at one of two points:
 //
-// Try decides from argv and the environment alone, with plain system
-// calls, and leaves every case it is not sure of to the full path, which
-// passes it through itself or reports the error: a command line it cannot
-// read as runc would (an unknown global flag, a flag missing its value),
-// create and run, a delete of a container with a record (found where
-// package hook keeps it, by package recname), a lower runtime that cannot
-// be found or is ww, the loop mark set, an exec that fails. What it decides, and the lower
-// runtime's argv and environment, are the full path's (TestFastPath in
-// cmd/ww runs both, FuzzParse in runcargs checks the reading of argv).
+//   - prestart, at the process's first instruction, before the Go runtime
+//     starts: where ww is linked with EntrySymbol as its entry point
+//     (linux/amd64; the Makefile and the image do so). It costs no more
+//     than a static C program would, and a call passed through costs less
+//     than through a Go program that only execs (see
+//     prestart_linux_amd64.go for the figures). Deletes go on to Try.
+//   - Try, from the init of package atinit, which Go runs right after os:
+//     Go initialises packages in the order of their import paths among
+//     those whose imports are done; this package imports only os, path,
+//     syscall, unsafe and hook/recname (hash/fnv and strconv), none of
+//     which imports unicode, so atinit comes before every other package
+//     of ww's and its dependencies' (net, logrus, runtime-spec, go-toml,
+//     reflect, encoding/json: 110 µs of a 220 µs start, measured on
+//     2026-12-01). Reading argv from /proc/self/cmdline to run before os
+//     instead cost every other start of ww 20 µs more than it saved.
+//
+// Both decide from argv and the environment alone (decide), with plain
+// system calls, and leave every case they are not sure of to the full
+// path, which passes it through itself or reports the error: a command
+// line it cannot read as runc would (an unknown global flag, a flag
+// missing its value), create and run, a delete of a container with a
+// record (found where package hook keeps it, by package recname), a
+// lower runtime that cannot be found or is ww, the loop mark set, an exec
+// that fails. What they decide, and the lower runtime's argv and
+// environment, are the full path's (TestFastPath and TestPrestart in
+// cmd/ww run them side by side; FuzzParse in runcargs checks the reading
+// of argv).
 package fastpath
-
-import "path"
 
 // Where the lower runtime comes from, as ww runtime reads it: the
 // environment, then a file with its path or name on the first line, then
@@ -48,11 +53,20 @@ const (
 	RuntimeName = "ww-runtime"
 )
 
+// EntrySymbol is the entry point to link ww with on linux/amd64 (go build
+// -ldflags "-E EntrySymbol"): entry, which runs prestart before the Go
+// runtime starts, then the runtime's own entry. A build without it, and
+// a build for another platform, passes calls through from Try, once the
+// runtime has started.
+const EntrySymbol = "github.com/ww-dev/ww/cmd/internal/fastpath.entry"
+
 // GlobalFlag looks up one of runc's global flags by a name it may be
 // written under (without dashes): the name it is filed under, and whether
 // it takes a value ("--root R"; a boolean takes one only after "="). The
 // table is runcargs' too. --criu was removed in runc 1.4; it is still
 // known so that an older runc's argv parses.
+//
+//go:norace
 func GlobalFlag(name string) (canonical string, takesValue, ok bool) {
 	switch name {
 	case "debug", "systemd-cgroup":
@@ -69,14 +83,37 @@ func GlobalFlag(name string) (canonical string, takesValue, ok bool) {
 
 // RuntimeArgs returns runc's arguments when argv calls ww as a runtime:
 // "ww-runtime ARGS", or "ww runtime ARGS".
+//
+// RuntimeArgs, GlobalFlag and ReadGlobal also run before the Go runtime
+// starts (see prestart): they allocate nothing and call nothing that
+// needs the runtime.
+//
+//go:norace
 func RuntimeArgs(argv []string) ([]string, bool) {
 	switch {
-	case len(argv) > 0 && path.Base(argv[0]) == RuntimeName:
+	case len(argv) > 0 && baseIs(argv[0], RuntimeName):
 		return argv[1:], true
 	case len(argv) > 1 && argv[1] == "runtime":
 		return argv[2:], true
 	}
 	return nil, false
+}
+
+// baseIs reports whether path.Base(p) is name, a name with no slash that
+// is neither "." nor "/".
+//
+//go:norace
+func baseIs(p, name string) bool {
+	for len(p) > 0 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			p = p[i+1:]
+			break
+		}
+	}
+	return p == name
 }
 
 // PassesThrough reports whether runc's arguments args are, read as runc
@@ -118,6 +155,8 @@ type Global struct {
 // ReadGlobal reads runc's global flags in args as runcargs reads them, up
 // to the subcommand; false where runcargs would find the flags in error
 // or there is no subcommand.
+//
+//go:norace
 func ReadGlobal(args []string) (Global, bool) {
 	var g Global
 	for i := 0; i < len(args); i++ {

@@ -1,0 +1,184 @@
+package fastpath
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// A call that ww runtime passes through costs its caller what starting ww
+// costs, and most of that is the Go runtime's start: measured on the
+// 2-CPU test machine (2026-12-01, 2,500 interleaved runs, /bin/true as
+// the lower runtime), a Go program that only execs took 1.70 ms where a
+// static C program took 1.25 and /bin/true alone 0.76; ww, through Try,
+// 0.10–0.15 ms more than that Go program, most of it the page faults and
+// unmapping of a 6.8 MB binary against a 2.1 MB one (a blank program
+// grown to 3.1, 4.2 and 6.8 MB took 25, 63 and 141 µs longer). Through
+// prestart, ww took 0.90 ms: 1.45 ms less than the Go program.
+//
+// prestart runs at the process's first instruction, before the Go
+// runtime has started: no heap, no scheduler, no signal handlers, on the
+// stack the kernel gave. The goroutine register points at pre.g, zeroed
+// memory standing in for a goroutine whose stack guard is 0, so that a
+// function's stack check (SP against g.stackguard0) never asks for more
+// stack: the kernel's stack is megabytes deep. What runs from here,
+// decide and everything below it, therefore allocates nothing, makes
+// system calls through syscall.RawSyscall6 only, makes no call through a
+// function value or an interface, and calls none of the runtime's
+// functions but leaves that need nothing of it (memequal, memmove, …);
+// a write barrier is never on before the runtime starts.
+// TestPrestartNeedsNoRuntime (in cmd/ww) reads the built binary and
+// fails on a call from here of anything else. A bug that faults here
+// (a bounds check's panic needs the runtime too) kills ww with SIGSEGV
+// before it can say anything: decide's parts are fuzzed and tested with
+// the runtime up, where such a bug panics.
+//
+// It hands the lower runtime the signal mask and dispositions ww was
+// started with, as the engine calling the lower runtime itself would;
+// ww's Go runtime would reset an inherited SIG_IGN to the default for
+// signals other than SIGHUP and SIGINT, and unblock those it needs.
+
+// maxArgs and maxEnv bound the argument and environment counts prestart
+// handles; a call with more starts the Go runtime and goes through Try.
+const (
+	maxArgs = 256
+	maxEnv  = 1024
+)
+
+// System call and arch_prctl(2) numbers that entry uses (through
+// go_asm.h; TestPrestartNumbers checks them).
+const (
+	sysArchPrctl = 158
+	archSetFS    = 0x1002
+)
+
+// pre is prestart's memory.
+var pre prestartMemory
+
+// prestartMemory is pre's type, named so that entry finds its fields'
+// offsets in go_asm.h.
+type prestartMemory struct {
+	// tls is where the FS register points while prestart runs: Go's
+	// wrapper around prestart loads the goroutine pointer from -8(FS),
+	// tls[0], which entry sets to &g.
+	tls [2]uintptr
+	// g stands in for a goroutine: zeroed, its stack guard
+	// (g.stackguard0, the third word) is 0. The runtime's g is larger;
+	// nothing here reads past the guard.
+	g [8]uintptr
+	scratch
+	// args and env are argv and envp as strings sharing the bytes the
+	// kernel put on the stack; envp is the lower runtime's environment.
+	args [maxArgs]string
+	env  [maxEnv]string
+	envp [maxEnv + 2]*byte
+	// loop is LoopEnv=lower, followed by a NUL.
+	loop [len(LoopEnv) + 1 + pathMax]byte
+}
+
+// entry is the process's entry point when ww is linked with EntrySymbol
+// (prestart_linux_amd64.s): it points FS at pre.tls with pre.tls[0] =
+// &pre.g, calls prestart with argc and argv, and if prestart returns,
+// jumps to the Go runtime's entry with the stack as the kernel gave it.
+//
+//lint:ignore U1000 the linker's entry point (-E EntrySymbol)
+func entry()
+
+// prestart replaces the process with the lower runtime for a call that ww
+// runtime passes through, but for a delete (Try looks for its record), and
+// returns in any other case, leaving pre as it found it (entry clears
+// pre.tls).
+//
+//lint:ignore U1000 called by entry
+//go:norace
+func prestart(argc int, argv **byte) {
+	if argc < 2 || argc > maxArgs {
+		return
+	}
+	av := unsafe.Slice(argv, argc+1)
+	// Nothing more for a call of ww that is not a runtime call.
+	if a0 := cString(av[0]); !baseIs(a0, RuntimeName) && cString(av[1]) != "runtime" {
+		return
+	}
+	for i := 0; i < argc; i++ {
+		pre.args[i] = cString(av[i])
+	}
+	envp := unsafe.Slice((**byte)(unsafe.Add(unsafe.Pointer(argv), (argc+1)*8)), maxEnv+1)
+	nenv := 0
+	if mayPassThrough(pre.args[:argc], false) {
+		for envp[nenv] != nil && nenv < maxEnv {
+			pre.env[nenv] = cString(envp[nenv])
+			nenv++
+		}
+		if envp[nenv] == nil {
+			passThrough(av, argc, nenv)
+			pre.scratch = scratch{}
+		}
+	}
+	// The exec did not happen: forget the strings on the stack.
+	for i := 0; i < argc; i++ {
+		pre.args[i] = ""
+	}
+	for i := 0; i < nenv; i++ {
+		pre.env[i] = ""
+	}
+}
+
+// passThrough is prestart's exec, if decide says so.
+//
+//go:norace
+func passThrough(av []*byte, argc, nenv int) {
+	env := pre.env[:nenv]
+	lower, args, _, ok := decide(pre.args[:argc], env, &pre.scratch, false)
+	if !ok {
+		return
+	}
+	// The environment as syscall.Environ gives it (no empty entries, a
+	// key's first entry only), then the loop mark.
+	n := 0
+	for i, e := range env {
+		if e == "" || repeatsKey(env[:i], e) {
+			continue
+		}
+		pre.envp[n] = unsafe.StringData(e)
+		n++
+	}
+	copy(pre.loop[:], LoopEnv)
+	pre.loop[len(LoopEnv)] = '='
+	copy(pre.loop[len(LoopEnv)+1:], lower)
+	pre.loop[len(LoopEnv)+1+len(lower)] = 0
+	pre.envp[n] = &pre.loop[0]
+	pre.envp[n+1] = nil
+	// argv from where runc's arguments begin, the slot before them
+	// holding the lower runtime's path (a C string: s.path ends in NUL).
+	k := argc - len(args) - 1
+	saved := av[k]
+	av[k] = unsafe.StringData(lower)
+	syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(av[k])), uintptr(unsafe.Pointer(&av[k])), uintptr(unsafe.Pointer(&pre.envp[0])), 0, 0, 0)
+	av[k] = saved
+	for i := 0; i <= n+1; i++ {
+		pre.envp[i] = nil
+	}
+}
+
+// repeatsKey reports whether e names a key that an entry of env names:
+// syscall.Environ leaves out all but a key's first entry.
+//
+//go:norace
+func repeatsKey(env []string, e string) bool {
+	key := ""
+	for i := 0; i < len(e); i++ {
+		if e[i] == '=' {
+			key = e[:i+1]
+			break
+		}
+	}
+	if key == "" {
+		return false // no "=": no key
+	}
+	for _, o := range env {
+		if len(o) >= len(key) && o[:len(key)] == key {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,36 @@
+package fastpath
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestPrestartNumbers checks what entry (prestart_linux_amd64.s) relies
+// on: arch_prctl's system call number against x/sys/unix, ARCH_SET_FS
+// against the kernel's header where it is installed, and the stand-in
+// goroutine's stack guard being its third word, zero, as the runtime's
+// g has stack.lo, stack.hi and then stackguard0.
+func TestPrestartNumbers(t *testing.T) {
+	if sysArchPrctl != unix.SYS_ARCH_PRCTL {
+		t.Errorf("sysArchPrctl = %d, x/sys/unix says %d", sysArchPrctl, unix.SYS_ARCH_PRCTL)
+	}
+	if b, err := os.ReadFile("/usr/include/x86_64-linux-gnu/asm/prctl.h"); err != nil {
+		t.Logf("ARCH_SET_FS not checked: %v", err)
+	} else if m := regexp.MustCompile(`#define ARCH_SET_FS\s+(0x[0-9a-fA-F]+)`).FindSubmatch(b); m == nil {
+		t.Errorf("no ARCH_SET_FS in asm/prctl.h")
+	} else if v, _ := strconv.ParseUint(string(m[1]), 0, 64); v != archSetFS {
+		t.Errorf("archSetFS = %#x, asm/prctl.h says %s", archSetFS, m[1])
+	}
+	var m prestartMemory
+	if off := unsafe.Offsetof(m.g); off%8 != 0 || len(m.g) < 3 {
+		t.Errorf("pre.g at offset %d with %d words", off, len(m.g))
+	}
+	if pre.g != [len(pre.g)]uintptr{} || pre.tls != [2]uintptr{} {
+		t.Errorf("pre not zero: g %v, tls %v", pre.g, pre.tls)
+	}
+}
