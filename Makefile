@@ -13,7 +13,7 @@ all: build
 
 # On linux/amd64 ww starts at its own entry point, which hands a call
 # that ww runtime passes through to the lower runtime before the Go
-# runtime starts (cmd/internal/fastpath, prestart); other builds pass
+# runtime starts (cmd/internal/fastpath, execEarly); other builds pass
 # such calls through once the runtime has started.
 ENTRY := github.com/ww-dev/ww/cmd/internal/fastpath.entry
 LDFLAGS ?= $(if $(filter linux/amd64,$(shell $(GO) env GOOS)/$(shell $(GO) env GOARCH)),-E $(ENTRY))

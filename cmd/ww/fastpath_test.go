@@ -12,8 +12,8 @@ import (
 	"github.com/ww-dev/ww/hook"
 )
 
-// TestFastPath checks that ww runtime linked without the prestart entry
-// (wwTryBin; TestPrestart checks the entry) hands a call it passes
+// TestFastPath checks that ww runtime linked without the early entry
+// (wwTryBin; TestEarly checks the entry) hands a call it passes
 // through to the lower runtime from fastpath.Try, before the packages of
 // the rest of ww are initialised
 // (GODEBUG=inittrace=1 lists each package as it is: reflect, net and any

@@ -96,7 +96,7 @@ func TestMain(m *testing.M) {
 }
 
 // wwLDFlags are the linker flags of the Makefile's build of ww: the
-// prestart entry on linux/amd64.
+// early entry on linux/amd64.
 func wwLDFlags() string {
 	if runtime.GOARCH == "amd64" {
 		return "-E " + fastpath.EntrySymbol

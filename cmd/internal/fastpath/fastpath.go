@@ -7,12 +7,12 @@
 // a record of) go to the lower runtime as they came. What ww pays on
 // those calls is its start. It hands them over at one of two points:
 //
-//   - prestart, at the process's first instruction, before the Go runtime
+//   - execEarly, at the process's first instruction, before the Go runtime
 //     starts: where ww is linked with EntrySymbol as its entry point
 //     (linux/amd64; the Makefile and the image do so). It costs no more
 //     than a static C program would, and a call passed through costs less
 //     than through a Go program that only execs (see
-//     prestart_linux_amd64.go for the figures). Deletes go on to Try.
+//     early_linux_amd64.go for the figures). Deletes go on to Try.
 //   - Try, from the init of package atinit, which Go runs right after os:
 //     Go initialises packages in the order of their import paths among
 //     those whose imports are done; this package imports only os, path,
@@ -31,7 +31,7 @@
 // record (found where package hook keeps it, by package recname), a
 // lower runtime that cannot be found or is ww, the loop mark set, an exec
 // that fails. What they decide, and the lower runtime's argv and
-// environment, are the full path's (TestFastPath and TestPrestart in
+// environment, are the full path's (TestFastPath and TestEarly in
 // cmd/ww run them side by side; FuzzParse in runcargs checks the reading
 // of argv).
 package fastpath
@@ -54,7 +54,7 @@ const (
 )
 
 // EntrySymbol is the entry point to link ww with on linux/amd64 (go build
-// -ldflags "-E EntrySymbol"): entry, which runs prestart before the Go
+// -ldflags "-E EntrySymbol"): entry, which runs execEarly before the Go
 // runtime starts, then the runtime's own entry. A build without it, and
 // a build for another platform, passes calls through from Try, once the
 // runtime has started.
@@ -85,7 +85,7 @@ func GlobalFlag(name string) (canonical string, takesValue, ok bool) {
 // "ww-runtime ARGS", or "ww runtime ARGS".
 //
 // RuntimeArgs, GlobalFlag and ReadGlobal also run before the Go runtime
-// starts (see prestart): they allocate nothing and call nothing that
+// starts (see execEarly): they allocate nothing and call nothing that
 // needs the runtime.
 //
 //go:norace

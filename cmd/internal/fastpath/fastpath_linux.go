@@ -23,7 +23,7 @@ func Try() {
 	syscall.Exec(lower, append([]string{lower}, args...), append(env[:len(env):len(env)], LoopEnv+"="+lower))
 }
 
-// decide is what Try and prestart decide from argv and the environment
+// decide is what Try and execEarly decide from argv and the environment
 // env (the process's, as syscall.Environ gives it or as it came): for a
 // call of ww runtime that is neither create nor run, with the global
 // flags read without doubt, no loop mark and a lower runtime found, the

@@ -6,12 +6,12 @@ import (
 )
 
 // The search for the lower runtime, as ww runtime's findLowerRuntime
-// searches. It runs before the Go runtime starts too (see prestart), so
+// searches. It runs before the Go runtime starts too (see execEarly), so
 // it is written under the same rules as ReadGlobal: nothing allocated
 // (the memory it works in is a scratch, given), system calls through
 // syscall.RawSyscall6 only, no call through a function value or an
 // interface, and no call of the runtime's but a few leaves that need
-// none of it (TestPrestartNeedsNoRuntime in cmd/ww reads the built binary
+// none of it (TestEarlyNeedsNoRuntime in cmd/ww reads the built binary
 // to check that).
 
 // atFdcwd is AT_FDCWD (-100) as a system call's argument; the others are

@@ -6,7 +6,7 @@ import (
 )
 
 // stat is stat(2) of the NUL-terminated path at p, a plain system call
-// (prestart runs it).
+// (execEarly runs it).
 //
 //go:norace
 func stat(p *byte, st *syscall.Stat_t) syscall.Errno {

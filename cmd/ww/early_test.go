@@ -18,11 +18,11 @@ import (
 	"github.com/ww-dev/ww/cmd/internal/fastpath"
 )
 
-// needPrestart skips where ww is not linked with the prestart entry.
-func needPrestart(t *testing.T) {
+// needEarly skips where ww is not linked with the early entry.
+func needEarly(t *testing.T) {
 	t.Helper()
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skipf("no prestart entry on %s/%s", runtime.GOOS, runtime.GOARCH)
+		t.Skipf("no early entry on %s/%s", runtime.GOOS, runtime.GOARCH)
 	}
 }
 
@@ -129,7 +129,7 @@ func forkExec(t *testing.T, out string, argv, env []string) rawCall {
 	return rawCall{split(read(".argv")), split(read(".env")), read(".status"), bytes.Contains(trace, []byte("init runtime @"))}
 }
 
-// TestPrestart checks that ww linked with the prestart entry hands a call
+// TestEarly checks that ww linked with the early entry hands a call
 // it passes through to the lower runtime before the Go runtime starts,
 // under both of ww's names, and that the lower runtime gets the argv and
 // environment that ww linked without it gives (through fastpath.Try),
@@ -137,8 +137,8 @@ func forkExec(t *testing.T, out string, argv, env []string) rawCall {
 // entries and all but a key's first entry left out, entries without "="
 // kept), then the loop mark. A delete, a create and a call whose lower
 // runtime is missing start the Go runtime.
-func TestPrestart(t *testing.T) {
-	needPrestart(t)
+func TestEarly(t *testing.T) {
+	needEarly(t)
 	lower := rawLower(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
@@ -178,16 +178,16 @@ func TestPrestart(t *testing.T) {
 			t.Errorf("%s: the Go runtime started before the lower runtime ran", tc.name)
 		}
 		if !try.goStarted {
-			t.Errorf("%s: without the prestart entry, no init trace", tc.name)
+			t.Errorf("%s: without the early entry, no init trace", tc.name)
 		}
 		if want := append([]string{lower}, args...); !slices.Equal(pre.argv, want) || !slices.Equal(try.argv, want) {
-			t.Errorf("%s: lower runtime's argv %q (prestart), %q (Try); want %q", tc.name, pre.argv, try.argv, want)
+			t.Errorf("%s: lower runtime's argv %q (early), %q (Try); want %q", tc.name, pre.argv, try.argv, want)
 		}
 		if !slices.Equal(pre.env, wantEnv) || !slices.Equal(try.env, wantEnv) {
-			t.Errorf("%s: lower runtime's environment\n%q (prestart)\n%q (Try)\nwant %q", tc.name, pre.env, try.env, wantEnv)
+			t.Errorf("%s: lower runtime's environment\n%q (early)\n%q (Try)\nwant %q", tc.name, pre.env, try.env, wantEnv)
 		}
 	}
-	// Calls that prestart leaves to the runtime: a delete (its record is
+	// Calls that execEarly leaves to the runtime: a delete (its record is
 	// looked for by Try), a create, and a lower runtime it cannot find.
 	for _, tc := range []struct {
 		name string
@@ -209,12 +209,12 @@ func TestPrestart(t *testing.T) {
 	}
 }
 
-// TestPrestartSignals checks that prestart hands the lower runtime the
+// TestEarlySignals checks that execEarly hands the lower runtime the
 // signal dispositions ww was started with: signals ignored by the caller
 // stay ignored (ww's Go runtime would reset all but SIGHUP and SIGINT to
 // the default).
-func TestPrestartSignals(t *testing.T) {
-	needPrestart(t)
+func TestEarlySignals(t *testing.T) {
+	needEarly(t)
 	lower := rawLower(t)
 	out := filepath.Join(t.TempDir(), "out")
 	env := []string{"PATH=" + os.Getenv("PATH"), "RAWLOWER_OUT=" + out, lowerRuntimeEnv + "=" + lower}
@@ -237,7 +237,7 @@ func TestPrestartSignals(t *testing.T) {
 	}
 }
 
-// TestPrestartNeedsNoRuntime checks the built ww: its entry point is
+// TestEarlyNeedsNoRuntime checks the built ww: its entry point is
 // fastpath's entry, and what runs from there before the Go runtime
 // starts calls nothing that needs the runtime. It follows every direct
 // call from entry through the disassembly and fails on a call through a
@@ -245,8 +245,8 @@ func TestPrestartSignals(t *testing.T) {
 // the runtime's other than the leaves below; a function's own stack
 // check (a call of morestack) is never taken, as the stand-in goroutine's
 // stack guard is 0.
-func TestPrestartNeedsNoRuntime(t *testing.T) {
-	needPrestart(t)
+func TestEarlyNeedsNoRuntime(t *testing.T) {
+	needEarly(t)
 	f, err := elf.Open(wwBin)
 	if err != nil {
 		t.Fatal(err)

@@ -13,9 +13,9 @@ import (
 // 0.10–0.15 ms more than that Go program, most of it the page faults and
 // unmapping of a 6.8 MB binary against a 2.1 MB one (a blank program
 // grown to 3.1, 4.2 and 6.8 MB took 25, 63 and 141 µs longer). Through
-// prestart, ww took 0.90 ms: 1.45 ms less than the Go program.
+// execEarly, ww took 0.90 ms: 1.45 ms less than the Go program.
 //
-// prestart runs at the process's first instruction, before the Go
+// execEarly runs at the process's first instruction, before the Go
 // runtime has started: no heap, no scheduler, no signal handlers, on the
 // stack the kernel gave. The goroutine register points at pre.g, zeroed
 // memory standing in for a goroutine whose stack guard is 0, so that a
@@ -26,7 +26,7 @@ import (
 // function value or an interface, and calls none of the runtime's
 // functions but leaves that need nothing of it (memequal, memmove, …);
 // a write barrier is never on before the runtime starts.
-// TestPrestartNeedsNoRuntime (in cmd/ww) reads the built binary and
+// TestEarlyNeedsNoRuntime (in cmd/ww) reads the built binary and
 // fails on a call from here of anything else. A bug that faults here
 // (a bounds check's panic needs the runtime too) kills ww with SIGSEGV
 // before it can say anything: decide's parts are fuzzed and tested with
@@ -37,7 +37,7 @@ import (
 // ww's Go runtime would reset an inherited SIG_IGN to the default for
 // signals other than SIGHUP and SIGINT, and unblock those it needs.
 
-// maxArgs and maxEnv bound the argument and environment counts prestart
+// maxArgs and maxEnv bound the argument and environment counts execEarly
 // handles; a call with more starts the Go runtime and goes through Try.
 const (
 	maxArgs = 256
@@ -45,20 +45,20 @@ const (
 )
 
 // System call and arch_prctl(2) numbers that entry uses (through
-// go_asm.h; TestPrestartNumbers checks them).
+// go_asm.h; TestEarlyNumbers checks them).
 const (
 	sysArchPrctl = 158
 	archSetFS    = 0x1002
 )
 
-// pre is prestart's memory.
-var pre prestartMemory
+// pre is execEarly's memory.
+var pre earlyMemory
 
-// prestartMemory is pre's type, named so that entry finds its fields'
+// earlyMemory is pre's type, named so that entry finds its fields'
 // offsets in go_asm.h.
-type prestartMemory struct {
-	// tls is where the FS register points while prestart runs: Go's
-	// wrapper around prestart loads the goroutine pointer from -8(FS),
+type earlyMemory struct {
+	// tls is where the FS register points while execEarly runs: Go's
+	// wrapper around execEarly loads the goroutine pointer from -8(FS),
 	// tls[0], which entry sets to &g.
 	tls [2]uintptr
 	// g stands in for a goroutine: zeroed, its stack guard
@@ -76,21 +76,21 @@ type prestartMemory struct {
 }
 
 // entry is the process's entry point when ww is linked with EntrySymbol
-// (prestart_linux_amd64.s): it points FS at pre.tls with pre.tls[0] =
-// &pre.g, calls prestart with argc and argv, and if prestart returns,
+// (early_linux_amd64.s): it points FS at pre.tls with pre.tls[0] =
+// &pre.g, calls execEarly with argc and argv, and if it returns,
 // jumps to the Go runtime's entry with the stack as the kernel gave it.
 //
 //lint:ignore U1000 the linker's entry point (-E EntrySymbol)
 func entry()
 
-// prestart replaces the process with the lower runtime for a call that ww
+// execEarly replaces the process with the lower runtime for a call that ww
 // runtime passes through, but for a delete (Try looks for its record), and
 // returns in any other case, leaving pre as it found it (entry clears
 // pre.tls).
 //
 //lint:ignore U1000 called by entry
 //go:norace
-func prestart(argc int, argv **byte) {
+func execEarly(argc int, argv **byte) {
 	if argc < 2 || argc > maxArgs {
 		return
 	}
@@ -123,7 +123,7 @@ func prestart(argc int, argv **byte) {
 	}
 }
 
-// passThrough is prestart's exec, if decide says so.
+// passThrough is execEarly's exec, if decide says so.
 //
 //go:norace
 func passThrough(av []*byte, argc, nenv int) {

@@ -10,12 +10,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestPrestartNumbers checks what entry (prestart_linux_amd64.s) relies
+// TestEarlyNumbers checks what entry (early_linux_amd64.s) relies
 // on: arch_prctl's system call number against x/sys/unix, ARCH_SET_FS
 // against the kernel's header where it is installed, and the stand-in
 // goroutine's stack guard being its third word, zero, as the runtime's
 // g has stack.lo, stack.hi and then stackguard0.
-func TestPrestartNumbers(t *testing.T) {
+func TestEarlyNumbers(t *testing.T) {
 	if sysArchPrctl != unix.SYS_ARCH_PRCTL {
 		t.Errorf("sysArchPrctl = %d, x/sys/unix says %d", sysArchPrctl, unix.SYS_ARCH_PRCTL)
 	}
@@ -26,7 +26,7 @@ func TestPrestartNumbers(t *testing.T) {
 	} else if v, _ := strconv.ParseUint(string(m[1]), 0, 64); v != archSetFS {
 		t.Errorf("archSetFS = %#x, asm/prctl.h says %s", archSetFS, m[1])
 	}
-	var m prestartMemory
+	var m earlyMemory
 	if off := unsafe.Offsetof(m.g); off%8 != 0 || len(m.g) < 3 {
 		t.Errorf("pre.g at offset %d with %d words", off, len(m.g))
 	}
