@@ -28,9 +28,10 @@ func needEarly(t *testing.T) {
 
 // rawLowerC is a lower runtime that writes, beside $RAWLOWER_OUT, its
 // argv (.argv, each argument followed by a NUL), its environment as the
-// kernel gave it (.env, /proc/self/environ) and its /proc/self/status
-// (.status): a C program, as a Go one's runtime would change its signal
-// dispositions before it could report them.
+// kernel gave it (.env, /proc/self/environ), its /proc/self/status
+// (.status) and what its fd 2 is (.fd2, empty if closed): a C program, as
+// a Go one's runtime would change its signal dispositions and fds before
+// it could report them.
 const rawLowerC = `#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,13 @@ int main(int argc, char **argv) {
 	save(out, ".argv", 0, argv);
 	save(out, ".env", "/proc/self/environ", 0);
 	save(out, ".status", "/proc/self/status", 0);
+	char path[4096], link[4096];
+	strcpy(path, out);
+	strcat(path, ".fd2");
+	ssize_t n = readlink("/proc/self/fd/2", link, sizeof link);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, link, n < 0 ? 0 : n) < 0) return 14;
+	close(fd);
 	return 0;
 }
 `
@@ -85,9 +93,9 @@ func rawLower(t *testing.T) string {
 // rawCall is what rawLower saw of one call, and whether the Go runtime
 // of the ww that called it started (its init trace).
 type rawCall struct {
-	argv, env []string
-	status    string
-	goStarted bool
+	argv, env   []string
+	status, fd2 string
+	goStarted   bool
 }
 
 // forkExec runs argv with env exactly as given (os/exec would drop
@@ -95,7 +103,13 @@ type rawCall struct {
 // lower runtime that out names saw.
 func forkExec(t *testing.T, out string, argv, env []string) rawCall {
 	t.Helper()
-	for _, s := range []string{".argv", ".env", ".status"} {
+	return forkExecFDs(t, out, argv, env, 3)
+}
+
+// forkExecFDs is forkExec with only fds 0 up to n-1 of 0, 1 and 2 open.
+func forkExecFDs(t *testing.T, out string, argv, env []string, n int) rawCall {
+	t.Helper()
+	for _, s := range []string{".argv", ".env", ".status", ".fd2"} {
 		os.Remove(out + s)
 	}
 	stderr, err := os.CreateTemp(t.TempDir(), "stderr")
@@ -105,7 +119,7 @@ func forkExec(t *testing.T, out string, argv, env []string) rawCall {
 	defer stderr.Close()
 	pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{
 		Env:   append(slices.Clone(env), "GODEBUG=inittrace=1"),
-		Files: []uintptr{0, 1, stderr.Fd()},
+		Files: []uintptr{0, 1, stderr.Fd()}[:n],
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +140,7 @@ func forkExec(t *testing.T, out string, argv, env []string) rawCall {
 		return string(b)
 	}
 	split := func(s string) []string { return strings.Split(strings.TrimSuffix(s, "\x00"), "\x00") }
-	return rawCall{split(read(".argv")), split(read(".env")), read(".status"), bytes.Contains(trace, []byte("init runtime @"))}
+	return rawCall{split(read(".argv")), split(read(".env")), read(".status"), read(".fd2"), bytes.Contains(trace, []byte("init runtime @"))}
 }
 
 // TestEarly checks that ww linked with the early entry hands a call
@@ -135,8 +149,8 @@ func forkExec(t *testing.T, out string, argv, env []string) rawCall {
 // environment that ww linked without it gives (through fastpath.Try),
 // byte for byte: the environment as syscall.Environ reads it (empty
 // entries and all but a key's first entry left out, entries without "="
-// kept), then the loop mark. A delete, a create and a call whose lower
-// runtime is missing start the Go runtime.
+// kept), then the loop mark. A delete, a create, a call with fd 2 closed
+// and a call whose lower runtime is missing start the Go runtime.
 func TestEarly(t *testing.T) {
 	needEarly(t)
 	lower := rawLower(t)
@@ -200,6 +214,11 @@ func TestEarly(t *testing.T) {
 		if c := forkExec(t, out, tc.argv, tc.env); !c.goStarted {
 			t.Errorf("%s: the Go runtime did not start", tc.name)
 		}
+	}
+	// With fd 2 closed, the Go runtime opens /dev/null there before Try
+	// execs the lower runtime; execEarly leaves such a call to it.
+	if c := forkExecFDs(t, out, append([]string{wwBin, "runtime"}, args...), env, 2); c.fd2 != "/dev/null" {
+		t.Errorf("fd 2 closed: the lower runtime's fd 2 is %q, want /dev/null", c.fd2)
 	}
 	cmd := exec.Command(wwBin, "runtime", "state", "c1")
 	cmd.Env = append(os.Environ(), lowerRuntimeEnv+"=/nonexistent/runc", "GODEBUG=inittrace=1")

@@ -1,3 +1,5 @@
+//go:build !race
+
 package fastpath
 
 import (
@@ -35,7 +37,15 @@ import (
 // It hands the lower runtime the signal mask and dispositions ww was
 // started with, as the engine calling the lower runtime itself would;
 // ww's Go runtime would reset an inherited SIG_IGN to the default for
-// signals other than SIGHUP and SIGINT, and unblock those it needs.
+// signals other than SIGHUP and SIGINT, and unblock those it needs. Nor
+// does it check the Go runtime's own variables: with a malformed
+// GOMEMLIMIT the Go runtime stops ww before Try runs, where execEarly
+// passes the call through. A closed fd 0, 1 or 2, which the Go runtime
+// would open on /dev/null, sends the call through Try.
+
+// A build with the race detector has no entry: the wrapper that Go puts
+// around execEarly would report to the race detector, which needs the
+// runtime (linking it with EntrySymbol fails: no such symbol).
 
 // maxArgs and maxEnv bound the argument and environment counts execEarly
 // handles; a call with more starts the Go runtime and goes through Try.
@@ -49,6 +59,7 @@ const (
 const (
 	sysArchPrctl = 158
 	archSetFS    = 0x1002
+	archGetFS    = 0x1003
 )
 
 // pre is execEarly's memory.
@@ -61,6 +72,10 @@ type earlyMemory struct {
 	// wrapper around execEarly loads the goroutine pointer from -8(FS),
 	// tls[0], which entry sets to &g.
 	tls [2]uintptr
+	// fs is the FS register as the process started: a dynamic
+	// loader's thread pointer in a build with cgo, which the runtime
+	// then does not set itself; entry puts it back.
+	fs uintptr
 	// g stands in for a goroutine: zeroed, its stack guard
 	// (g.stackguard0, the third word) is 0. The runtime's g is larger;
 	// nothing here reads past the guard.
@@ -76,9 +91,10 @@ type earlyMemory struct {
 }
 
 // entry is the process's entry point when ww is linked with EntrySymbol
-// (early_linux_amd64.s): it points FS at pre.tls with pre.tls[0] =
-// &pre.g, calls execEarly with argc and argv, and if it returns,
-// jumps to the Go runtime's entry with the stack as the kernel gave it.
+// (early_linux_amd64.s): it saves FS, points it at pre.tls with
+// pre.tls[0] = &pre.g, calls execEarly with argc and argv, and if it
+// returns, puts FS back and jumps to the Go runtime's entry with the
+// stack as the kernel gave it.
 //
 //lint:ignore U1000 the linker's entry point (-E EntrySymbol)
 func entry()
@@ -98,6 +114,14 @@ func execEarly(argc int, argv **byte) {
 	// Nothing more for a call of ww that is not a runtime call.
 	if a0 := cString(av[0]); !baseIs(a0, RuntimeName) && cString(av[1]) != "runtime" {
 		return
+	}
+	// The Go runtime opens /dev/null on a closed fd 0, 1 or 2 before Try
+	// runs (runtime.checkfds), so that the lower runtime's first open
+	// does not land there: such a call goes through Try.
+	for fd := uintptr(0); fd < 3; fd++ {
+		if _, _, errno := syscall.RawSyscall6(syscall.SYS_FCNTL, fd, syscall.F_GETFD, 0, 0, 0, 0); errno != 0 {
+			return
+		}
 	}
 	for i := 0; i < argc; i++ {
 		pre.args[i] = cString(av[i])

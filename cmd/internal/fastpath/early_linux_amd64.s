@@ -1,13 +1,21 @@
+//go:build !race
+
 #include "go_asm.h"
 #include "textflag.h"
 
 // func entry()
 //
-// The process's first instruction when ww is linked with EntrySymbol. The
-// kernel leaves argc at 0(SP) and the argv pointers after it; the Go
-// runtime's entry, _rt0_amd64_linux, reads them from there, so entry
-// leaves SP as it found it when it jumps there.
+// The process's first instruction when ww is linked with EntrySymbol (or
+// the first after the dynamic loader's, in a build with cgo). The kernel
+// leaves argc at 0(SP) and the argv pointers after it; the Go runtime's
+// entry, _rt0_amd64_linux, reads them from there, so entry leaves SP as
+// it found it when it jumps there.
 TEXT ·entry(SB),NOSPLIT|NOFRAME|TOPFRAME,$0-0
+	// arch_prctl(ARCH_GET_FS, &pre.fs)
+	MOVQ	$const_sysArchPrctl, AX
+	MOVQ	$const_archGetFS, DI
+	LEAQ	·pre+earlyMemory_fs(SB), SI
+	SYSCALL
 	// pre.tls[0] = &pre.g; arch_prctl(ARCH_SET_FS, &pre.tls[1]): the
 	// wrapper Go puts around execEarly loads the goroutine register from
 	// -8(FS).
@@ -24,7 +32,13 @@ TEXT ·entry(SB),NOSPLIT|NOFRAME|TOPFRAME,$0-0
 	MOVQ	BX, 8(SP)
 	CALL	·execEarly(SB)
 	ADDQ	$16, SP
-	// The runtime points FS at its own thread-local storage as it
-	// starts (runtime·settls).
+	// arch_prctl(ARCH_SET_FS, pre.fs): FS as the process started. A
+	// static Go runtime points FS at its own storage as it starts
+	// (runtime·settls); one started by a dynamic loader (cgo) keeps it.
 	MOVQ	$0, ·pre+earlyMemory_tls(SB)
+	MOVQ	$const_sysArchPrctl, AX
+	MOVQ	$const_archSetFS, DI
+	MOVQ	·pre+earlyMemory_fs(SB), SI
+	SYSCALL
+	MOVQ	$0, ·pre+earlyMemory_fs(SB)
 	JMP	_rt0_amd64_linux(SB)

@@ -1,3 +1,5 @@
+//go:build !race
+
 package fastpath
 
 import (
@@ -12,7 +14,7 @@ import (
 
 // TestEarlyNumbers checks what entry (early_linux_amd64.s) relies
 // on: arch_prctl's system call number against x/sys/unix, ARCH_SET_FS
-// against the kernel's header where it is installed, and the stand-in
+// and ARCH_GET_FS against the kernel's header where it is installed, and the stand-in
 // goroutine's stack guard being its third word, zero, as the runtime's
 // g has stack.lo, stack.hi and then stackguard0.
 func TestEarlyNumbers(t *testing.T) {
@@ -26,11 +28,17 @@ func TestEarlyNumbers(t *testing.T) {
 	} else if v, _ := strconv.ParseUint(string(m[1]), 0, 64); v != archSetFS {
 		t.Errorf("archSetFS = %#x, asm/prctl.h says %s", archSetFS, m[1])
 	}
+	if b, err := os.ReadFile("/usr/include/x86_64-linux-gnu/asm/prctl.h"); err == nil {
+		m := regexp.MustCompile(`#define ARCH_GET_FS\s+(0x[0-9a-fA-F]+)`).FindSubmatch(b)
+		if v, _ := strconv.ParseUint(string(m[1]), 0, 64); m == nil || v != archGetFS {
+			t.Errorf("archGetFS = %#x, asm/prctl.h says %q", archGetFS, m)
+		}
+	}
 	var m earlyMemory
 	if off := unsafe.Offsetof(m.g); off%8 != 0 || len(m.g) < 3 {
 		t.Errorf("pre.g at offset %d with %d words", off, len(m.g))
 	}
-	if pre.g != [len(pre.g)]uintptr{} || pre.tls != [2]uintptr{} {
-		t.Errorf("pre not zero: g %v, tls %v", pre.g, pre.tls)
+	if pre.g != [len(pre.g)]uintptr{} || pre.tls != [2]uintptr{} || pre.fs != 0 {
+		t.Errorf("pre not zero: g %v, tls %v, fs %#x", pre.g, pre.tls, pre.fs)
 	}
 }

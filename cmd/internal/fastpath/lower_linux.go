@@ -34,9 +34,8 @@ type scratch struct {
 	// file is LowerRuntimeFile's content, one byte more to tell a longer
 	// file.
 	file [MaxLowerRuntimeFile + 1]byte
-	// path is the candidate, followed by a NUL; join is dir + "/" + name
-	// before it is cleaned into path.
-	path, join [pathMax]byte
+	// path is the candidate, followed by a NUL.
+	path [pathMax]byte
 	// st is the candidate's stat(2), self /proc/self/exe's.
 	st, self syscall.Stat_t
 	// unsure says that the search met a candidate it cannot judge (see
@@ -186,72 +185,101 @@ func (s *scratch) pathString(n int) string {
 
 // cleanJoin puts path.Join(dir, name) in s.path, followed by a NUL, for
 // dir not empty: dir + "/" + name, cleaned lexically as path.Clean cleans
-// (FuzzCleanJoin checks it against path.Join).
+// (FuzzCleanJoin checks it against path.Join); false where the result
+// and its NUL do not fit in s.path, a path that stat(2) refuses
+// (ENAMETOOLONG) as the full path's search finds, or where it holds a
+// NUL.
 //
 //go:norace
 func (s *scratch) cleanJoin(dir, name string) (int, bool) {
+	in := joined{dir, name}
 	n := len(dir) + 1 + len(name)
-	if n >= len(s.join) {
-		return 0, false
-	}
-	copy(s.join[:], dir)
-	s.join[len(dir)] = '/'
-	copy(s.join[len(dir)+1:], name)
-	in := s.join[:n]
-	out := s.path[:]
-	// As path.Clean: w is where the next byte goes, dotdot where ".."
-	// can no longer back up.
-	rooted := in[0] == '/'
-	r, w, dotdot := 0, 0, 0
+	out := pathWriter{buf: &s.path}
+	// As path.Clean: out.w is where the next byte goes, dotdot where
+	// ".." can no longer back up.
+	rooted := in.at(0) == '/'
+	r, dotdot := 0, 0
 	if rooted {
-		out[0] = '/'
-		r, w, dotdot = 1, 1, 1
+		out.put('/')
+		r, dotdot = 1, 1
 	}
-	for r < n {
+	for r < n && !out.full {
 		switch {
-		case in[r] == '/':
+		case in.at(r) == '/':
 			r++
-		case in[r] == '.' && (r+1 == n || in[r+1] == '/'):
+		case in.at(r) == '.' && (r+1 == n || in.at(r+1) == '/'):
 			r++
-		case in[r] == '.' && in[r+1] == '.' && (r+2 == n || in[r+2] == '/'):
+		case in.at(r) == '.' && in.at(r+1) == '.' && (r+2 == n || in.at(r+2) == '/'):
 			r += 2
 			switch {
-			case w > dotdot:
-				w--
-				for w > dotdot && out[w] != '/' {
-					w--
+			case out.w > dotdot:
+				out.w--
+				for out.w > dotdot && s.path[out.w] != '/' {
+					out.w--
 				}
 			case !rooted:
-				if w > 0 {
-					out[w] = '/'
-					w++
+				if out.w > 0 {
+					out.put('/')
 				}
-				out[w], out[w+1] = '.', '.'
-				w += 2
-				dotdot = w
+				out.put('.')
+				out.put('.')
+				dotdot = out.w
 			}
 		default:
-			if rooted && w != 1 || !rooted && w != 0 {
-				out[w] = '/'
-				w++
+			if rooted && out.w != 1 || !rooted && out.w != 0 {
+				out.put('/')
 			}
-			for ; r < n && in[r] != '/'; r++ {
-				out[w] = in[r]
-				w++
+			for ; r < n && in.at(r) != '/'; r++ {
+				out.put(in.at(r))
 			}
 		}
 	}
-	if w == 0 {
-		out[0] = '.'
-		w = 1
+	if out.w == 0 {
+		out.put('.')
 	}
-	out[w] = 0
+	w := out.w
+	out.put(0)
+	if out.full {
+		return 0, false
+	}
 	for i := 0; i < w; i++ {
-		if out[i] == 0 {
+		if s.path[i] == 0 {
 			return 0, false
 		}
 	}
 	return w, true
+}
+
+// joined is dir + "/" + name, read a byte at a time.
+type joined struct{ dir, name string }
+
+//go:norace
+func (j joined) at(i int) byte {
+	switch {
+	case i < len(j.dir):
+		return j.dir[i]
+	case i == len(j.dir):
+		return '/'
+	}
+	return j.name[i-len(j.dir)-1]
+}
+
+// pathWriter writes into buf from w on, and says full instead of writing
+// past its end.
+type pathWriter struct {
+	buf  *[pathMax]byte
+	w    int
+	full bool
+}
+
+//go:norace
+func (p *pathWriter) put(c byte) {
+	if p.w >= len(p.buf) {
+		p.full = true
+		return
+	}
+	p.buf[p.w] = c
+	p.w++
 }
 
 // executable reports whether s.path names a file this process may
