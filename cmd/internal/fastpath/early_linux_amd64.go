@@ -8,14 +8,15 @@ import (
 )
 
 // A call that ww runtime passes through costs its caller what starting ww
-// costs, and most of that is the Go runtime's start: measured on the
-// 2-CPU test machine (2026-12-01, 2,500 interleaved runs, /bin/true as
-// the lower runtime), a Go program that only execs took 1.70 ms where a
-// static C program took 1.25 and /bin/true alone 0.76; ww, through Try,
-// 0.10–0.15 ms more than that Go program, most of it the page faults and
-// unmapping of a 6.8 MB binary against a 2.1 MB one (a blank program
-// grown to 3.1, 4.2 and 6.8 MB took 25, 63 and 141 µs longer). Through
-// execEarly, ww took 0.90 ms: 1.45 ms less than the Go program.
+// costs, and most of that is the Go runtime's start. Measured on the
+// 2-CPU test machine (2026-12-01, 2,500 interleaved runs of each, with
+// /bin/true as the lower runtime and "--root R features" as runc's
+// arguments): /bin/true alone took 0.57 ms, a static C program that
+// execs it 0.94, a Go program that only execs it 1.70, and ww through
+// Try 1.84, most of ww's extra being the page faults and unmapping of a
+// 6.8 MB binary against a 2.1 MB one (a blank Go program grown to 3.1,
+// 4.2 and 6.8 MB took 25, 63 and 141 µs longer). Through execEarly, ww
+// took 0.72 ms.
 //
 // execEarly runs at the process's first instruction, before the Go
 // runtime has started: no heap, no scheduler, no signal handlers, on the
