@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/ww-dev/ww/cmd/internal/fastpath"
+	"github.com/ww-dev/ww/hook"
 )
 
 // needEarly skips where ww is not linked with the early entry.
@@ -149,8 +150,9 @@ func forkExecFDs(t *testing.T, out string, argv, env []string, n int) rawCall {
 // environment that ww linked without it gives (through fastpath.Try),
 // byte for byte: the environment as syscall.Environ reads it (empty
 // entries and all but a key's first entry left out, entries without "="
-// kept), then the loop mark. A delete, a create, a call with fd 2 closed
-// and a call whose lower runtime is missing start the Go runtime.
+// kept), then the loop mark. A delete of a container with a record (or
+// under a relative --root), a create, a call with fd 2 closed and a call
+// whose lower runtime is missing start the Go runtime.
 func TestEarly(t *testing.T) {
 	needEarly(t)
 	lower := rawLower(t)
@@ -201,18 +203,34 @@ func TestEarly(t *testing.T) {
 			t.Errorf("%s: lower runtime's environment\n%q (early)\n%q (Try)\nwant %q", tc.name, pre.env, try.env, wantEnv)
 		}
 	}
-	// Calls that execEarly leaves to the runtime: a delete (its record is
-	// looked for by Try), a create, and a lower runtime it cannot find.
+	// A delete of a container without a record goes before the Go
+	// runtime starts; one with a record, a delete under a relative
+	// --root and a create start it.
+	records := filepath.Join(dir, "records")
+	if err := os.MkdirAll(records, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "root")
+	name, err := hook.Name("c3", root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(records, name), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
-		name string
-		argv []string
-		env  []string
+		name      string
+		argv      []string
+		goStarted bool
 	}{
-		{"delete", []string{wwBin, "runtime", "delete", "c1"}, env},
-		{"create", []string{wwBin, "runtime", "create", "--bundle", fakeBundle(t, nil, nil), "c2"}, env},
+		{"delete, no record", []string{wwBin, "runtime", "--root", root, "delete", "--force", "c1"}, false},
+		{"delete, no record, no --root", []string{wwBin, "runtime", "delete", "c3"}, false},
+		{"delete, a record", []string{wwBin, "runtime", "--root", root, "delete", "c3"}, true},
+		{"delete, relative --root", []string{wwBin, "runtime", "--root", "root", "delete", "c1"}, true},
+		{"create", []string{wwBin, "runtime", "create", "--bundle", fakeBundle(t, nil, nil), "c2"}, true},
 	} {
-		if c := forkExec(t, out, tc.argv, tc.env); !c.goStarted {
-			t.Errorf("%s: the Go runtime did not start", tc.name)
+		if c := forkExec(t, out, tc.argv, env); c.goStarted != tc.goStarted {
+			t.Errorf("%s: the Go runtime started: %v, want %v", tc.name, c.goStarted, tc.goStarted)
 		}
 	}
 	// With fd 2 closed, the Go runtime opens /dev/null there before Try
@@ -316,7 +334,12 @@ func TestEarlyNeedsNoRuntime(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"github.com/ww-dev/ww/cmd/internal/fastpath.decide", "syscall.RawSyscall6"} {
+	for _, want := range []string{
+		"github.com/ww-dev/ww/cmd/internal/fastpath.decide",
+		"github.com/ww-dev/ww/cmd/internal/fastpath.(*scratch).surelyNoRecord",
+		"github.com/ww-dev/ww/hook/recname.ValidID",
+		"syscall.RawSyscall6",
+	} {
 		if !seen[want] {
 			t.Errorf("%s not reached from %s: %q", want, entry, slices.Sorted(maps.Keys(seen)))
 		}

@@ -101,8 +101,9 @@ type earlyMemory struct {
 func entry()
 
 // execEarly replaces the process with the lower runtime for a call that ww
-// runtime passes through, but for a delete (Try looks for its record), and
-// returns in any other case, leaving pre as it found it (entry clears
+// runtime passes through (a delete where it is sure that ww keeps no
+// record of the container; Try looks where it is not), and returns in
+// any other case, leaving pre as it found it (entry clears
 // pre.tls).
 //
 //lint:ignore U1000 called by entry
@@ -129,7 +130,7 @@ func execEarly(argc int, argv **byte) {
 	}
 	envp := unsafe.Slice((**byte)(unsafe.Add(unsafe.Pointer(argv), (argc+1)*8)), maxEnv+1)
 	nenv := 0
-	if mayPassThrough(pre.args[:argc], false) {
+	if mayPassThrough(pre.args[:argc]) {
 		for envp[nenv] != nil && nenv < maxEnv {
 			pre.env[nenv] = cString(envp[nenv])
 			nenv++

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"syscall"
+	"unsafe"
 
 	"github.com/ww-dev/ww/hook/recname"
 )
@@ -12,7 +13,7 @@ import (
 // ww runtime that it passes through. It returns when it does not, or
 // cannot: the caller goes on as if it had not been called.
 func Try() {
-	if !mayPassThrough(os.Args, true) {
+	if !mayPassThrough(os.Args) {
 		return // ww's other commands, create and run: nothing more
 	}
 	env := syscall.Environ()
@@ -28,11 +29,13 @@ func Try() {
 // call of ww runtime that is neither create nor run, with the global
 // flags read without doubt, no loop mark and a lower runtime found, the
 // lower runtime's path (in s, followed by a NUL), runc's arguments and
-// what ReadGlobal read of them. A delete is left out unless deletes is
-// set; the caller then looks for its record.
+// what ReadGlobal read of them. A delete is the caller's to look at when
+// findsRecords is set (Try, with noRecord); else decide takes it only
+// where it is sure that ww runtime keeps no record of the container
+// (surelyNoRecord).
 //
 //go:norace
-func decide(argv, env []string, s *scratch, deletes bool) (lower string, args []string, g Global, ok bool) {
+func decide(argv, env []string, s *scratch, findsRecords bool) (lower string, args []string, g Global, ok bool) {
 	if args, ok = RuntimeArgs(argv); !ok {
 		return "", nil, Global{}, false
 	}
@@ -43,7 +46,7 @@ func decide(argv, env []string, s *scratch, deletes bool) (lower string, args []
 	case "create", "run":
 		return "", nil, Global{}, false
 	case "delete":
-		if !deletes {
+		if !findsRecords && !s.surelyNoRecord(g, env) {
 			return "", nil, Global{}, false
 		}
 	}
@@ -58,16 +61,69 @@ func decide(argv, env []string, s *scratch, deletes bool) (lower string, args []
 
 // mayPassThrough is decide's first look, at argv alone: whether argv is
 // a call of ww runtime whose global flags read without doubt and whose
-// subcommand is neither create nor run (nor delete unless deletes).
+// subcommand is neither create nor run.
 //
 //go:norace
-func mayPassThrough(argv []string, deletes bool) bool {
+func mayPassThrough(argv []string) bool {
 	args, ok := RuntimeArgs(argv)
 	if !ok {
 		return false
 	}
 	g, ok := ReadGlobal(args)
-	return ok && g.Command != "create" && g.Command != "run" && (deletes || g.Command != "delete")
+	return ok && g.Command != "create" && g.Command != "run"
+}
+
+// surelyNoRecord reports whether the delete g names a container of which
+// ww runtime surely keeps no record, as noRecord would find, reading
+// what it can without the Go runtime: false where a help or version flag
+// is given, where the record would be found under a --root that is
+// relative (noRecord asks os.Getwd, which may answer $PWD) or in a folder
+// that depends on more than WW_STATE_DIR and an effective user ID of 0
+// (recname.Dir), and where the record is there.
+//
+//go:norace
+func (s *scratch) surelyNoRecord(g Global, env []string) bool {
+	if g.HelpOrVersion {
+		return false
+	}
+	id := DeleteID(g.Rest)
+	if id == "" || !recname.ValidID(id) {
+		return true
+	}
+	if g.Root != "" && g.Root[0] != '/' {
+		return false
+	}
+	dir, _ := getenv(env, recname.DirEnv)
+	if dir == "" {
+		if euid, _, _ := syscall.RawSyscall6(syscall.SYS_GETEUID, 0, 0, 0, 0, 0, 0); euid != 0 {
+			return false
+		}
+		dir = recname.DefaultDir
+	}
+	// The record's name, as recname.Name: the ID, "@", and the FNV-1a
+	// hash of the root in hex.
+	n := copy(s.name[:], id)
+	s.name[n] = '@'
+	n++
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(g.Root); i++ {
+		h ^= uint64(g.Root[i])
+		h *= 1099511628211
+	}
+	var hex [16]byte
+	k := len(hex)
+	for {
+		k--
+		hex[k] = "0123456789abcdef"[h&15]
+		if h >>= 4; h == 0 {
+			break
+		}
+	}
+	n += copy(s.name[n:], hex[k:])
+	if _, ok := s.cleanJoin(dir, unsafe.String(&s.name[0], n)); !ok {
+		return true // too long: lstat(2) fails, and noRecord says no record
+	}
+	return lstat(&s.path[0], &s.st) != 0
 }
 
 // noRecord reports whether ww runtime's full path would hand the delete

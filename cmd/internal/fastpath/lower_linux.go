@@ -18,10 +18,11 @@ import (
 // faccessat2(2)'s, which package syscall does not name (TestNumbers
 // checks them against x/sys/unix).
 const (
-	atFdcwd       = ^uintptr(99)
-	atEaccess     = 0x200
-	xOK           = 1
-	sysFaccessat2 = 439
+	atFdcwd           = ^uintptr(99)
+	atEaccess         = 0x200
+	atSymlinkNofollow = 0x100
+	xOK               = 1
+	sysFaccessat2     = 439
 )
 
 // pathMax bounds a path ww's fast path hands to execve(2), NUL included:
@@ -36,6 +37,9 @@ type scratch struct {
 	file [MaxLowerRuntimeFile + 1]byte
 	// path is the candidate, followed by a NUL.
 	path [pathMax]byte
+	// name is a record's name (surelyNoRecord): an ID of at most 1024
+	// bytes (recname.ValidID), "@" and 16 hex digits.
+	name [1024 + 1 + 16]byte
 	// st is the candidate's stat(2), self /proc/self/exe's.
 	st, self syscall.Stat_t
 	// unsure says that the search met a candidate it cannot judge (see

@@ -1,12 +1,15 @@
 package fastpath
 
 import (
+	"os"
 	"path"
 	"strings"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ww-dev/ww/hook/recname"
 )
 
 // FuzzCleanJoin checks cleanJoin against path.Join, for the folders of a
@@ -115,4 +118,66 @@ func TestNumbers(t *testing.T) {
 			t.Errorf("%s = %#x, x/sys/unix says %#x", tc.name, tc.got, tc.want)
 		}
 	}
+}
+
+// TestSurelyNoRecord checks surelyNoRecord against noRecord, which Try
+// asks: wherever surelyNoRecord says no record, noRecord says so too; it
+// finds a record that is there; and it gives up only where it says it
+// does (help flags, a relative root, no WW_STATE_DIR for a user not 0).
+func TestSurelyNoRecord(t *testing.T) {
+	dir := t.TempDir()
+	long := "/" + strings.Repeat("r", 4000)
+	for _, rec := range [][2]string{{"c1", "/run/runc"}, {"c2", ""}, {"c3", long}} {
+		if err := os.WriteFile(path.Join(dir, recname.Name(rec[0], rec[1])), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"A=1", recname.DirEnv + "=" + dir + "/./", recname.DirEnv + "=/elsewhere"}
+	for _, tc := range []struct {
+		name string
+		g    Global
+		env  []string
+		want bool // surelyNoRecord's answer
+	}{
+		{"record", Global{Command: "delete", Rest: []string{"c1"}, Root: "/run/runc"}, env, false},
+		{"record, --force", Global{Command: "delete", Rest: []string{"--force", "c1"}, Root: "/run/runc"}, env, false},
+		{"record, no root", Global{Command: "delete", Rest: []string{"c2"}}, env, false},
+		{"record, long root", Global{Command: "delete", Rest: []string{"c3"}, Root: long}, env, false},
+		{"other root", Global{Command: "delete", Rest: []string{"c1"}, Root: "/run/other"}, env, true},
+		{"other ID", Global{Command: "delete", Rest: []string{"c9"}, Root: "/run/runc"}, env, true},
+		{"no ID", Global{Command: "delete", Rest: []string{"--force"}}, env, true},
+		{"invalid ID", Global{Command: "delete", Rest: []string{"a/b"}}, env, true},
+		{"two IDs", Global{Command: "delete", Rest: []string{"c1", "c2"}}, env, true},
+		{"help", Global{Command: "delete", Rest: []string{"c9"}, HelpOrVersion: true}, env, false},
+		{"relative root", Global{Command: "delete", Rest: []string{"c9"}, Root: "run/runc"}, env, false},
+		{"a later WW_STATE_DIR is not read", Global{Command: "delete", Rest: []string{"c1"}, Root: "/run/runc"}, []string{recname.DirEnv + "=" + dir, recname.DirEnv + "=/x"}, false},
+	} {
+		s := new(scratch)
+		got := s.surelyNoRecord(tc.g, tc.env)
+		if got != tc.want {
+			t.Errorf("%s: surelyNoRecord = %v, want %v", tc.name, got, tc.want)
+		}
+		// Try reads the environment as syscall.Environ gives it: a
+		// key's first entry only.
+		var environ []string
+		for i, e := range tc.env {
+			if !repeatsKeyOf(tc.env[:i], e) {
+				environ = append(environ, e)
+			}
+		}
+		if got && !noRecord(tc.g, environ) {
+			t.Errorf("%s: surelyNoRecord says no record, noRecord finds one", tc.name)
+		}
+	}
+}
+
+// repeatsKeyOf reports whether an entry of env has e's key.
+func repeatsKeyOf(env []string, e string) bool {
+	k, _, _ := strings.Cut(e, "=")
+	for _, o := range env {
+		if ok, _, _ := strings.Cut(o, "="); ok == k {
+			return true
+		}
+	}
+	return false
 }
