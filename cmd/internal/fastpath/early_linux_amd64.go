@@ -103,8 +103,8 @@ func entry()
 // execEarly replaces the process with the lower runtime for a call that ww
 // runtime passes through (a delete where it is sure that ww keeps no
 // record of the container; Try looks where it is not), and returns in
-// any other case, leaving pre as it found it (entry clears
-// pre.tls).
+// any other case, leaving pre as it found it (entry clears pre.tls and
+// pre.fs).
 //
 //lint:ignore U1000 called by entry
 //go:norace
