@@ -178,7 +178,10 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 		return err
 	}
 	kept := false
-	defer func() { closeFDs(m, kept); rec.end(kept, a) }()
+	// The config's sync (below) is waited for last: the record's end
+	// does not depend on it, and runs while the disk still writes.
+	waitSync := func() {}
+	defer func() { closeFDs(m, kept); rec.end(kept, a); waitSync() }()
 	mods, err := configEdits(m, c, caller)
 	if err != nil {
 		return err
@@ -209,11 +212,11 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 	}
 	synced := make(chan error, 1)
 	go func() { synced <- save.Finish() }() // plain system calls only: no poller
-	defer func() {
+	waitSync = func() {
 		if err := <-synced; err != nil {
 			logWarning(a, fmt.Sprintf("container %q: %v", a.ID, err))
 		}
-	}()
+	}
 	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs)
 	// What ww made stays with a container that was created, and with one
 	// that ran in the foreground (a create= file holds what it wrote); a
