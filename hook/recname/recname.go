@@ -6,7 +6,6 @@
 package recname
 
 import (
-	"hash/fnv"
 	"os"
 	"path"
 	"strconv"
@@ -71,9 +70,19 @@ func BadIDRune(id string) int {
 
 // Name is the file name of the record of container id under the lower
 // runtime's root absRoot (absolute, or "" for its default): the ID, '@',
-// and the FNV-1a hash of the root.
+// and RootHash(absRoot) in hex.
 func Name(id, absRoot string) string {
-	h := fnv.New64a()
-	h.Write([]byte(absRoot))
-	return id + "@" + strconv.FormatUint(h.Sum64(), 16)
+	return id + "@" + strconv.FormatUint(RootHash(absRoot), 16)
+}
+
+// RootHash is the FNV-1a 64-bit hash of root. It allocates nothing and
+// calls nothing, for ww's pass-through before the Go runtime starts
+// (package fastpath), which names records with it too.
+func RootHash(root string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(root); i++ {
+		h ^= uint64(root[i])
+		h *= 1099511628211
+	}
+	return h
 }

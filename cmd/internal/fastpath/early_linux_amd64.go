@@ -103,8 +103,8 @@ func entry()
 // execEarly replaces the process with the lower runtime for a call that ww
 // runtime passes through (a delete where it is sure that ww keeps no
 // record of the container; Try looks where it is not), and returns in
-// any other case, leaving pre as it found it (entry clears pre.tls and
-// pre.fs).
+// any other case, after forgetting the strings on the stack that pre
+// held (entry clears pre.tls and pre.fs; the scratch holds no pointer).
 //
 //lint:ignore U1000 called by entry
 //go:norace
@@ -130,14 +130,13 @@ func execEarly(argc int, argv **byte) {
 	}
 	envp := unsafe.Slice((**byte)(unsafe.Add(unsafe.Pointer(argv), (argc+1)*8)), maxEnv+1)
 	nenv := 0
-	if mayPassThrough(pre.args[:argc]) {
+	if args, g, ok := readCall(pre.args[:argc]); ok {
 		for envp[nenv] != nil && nenv < maxEnv {
 			pre.env[nenv] = cString(envp[nenv])
 			nenv++
 		}
 		if envp[nenv] == nil {
-			passThrough(av, argc, nenv)
-			pre.scratch = scratch{}
+			passThrough(av, argc, args, g, pre.env[:nenv])
 		}
 	}
 	// The exec did not happen: forget the strings on the stack.
@@ -149,12 +148,13 @@ func execEarly(argc int, argv **byte) {
 	}
 }
 
-// passThrough is execEarly's exec, if decide says so.
+// passThrough is execEarly's exec of runc's arguments args (the end of
+// av, argv's argc pointers) with what readCall read of them, g, if
+// decide says so.
 //
 //go:norace
-func passThrough(av []*byte, argc, nenv int) {
-	env := pre.env[:nenv]
-	lower, args, _, ok := decide(pre.args[:argc], env, &pre.scratch, false)
+func passThrough(av []*byte, argc int, args []string, g Global, env []string) {
+	lower, ok := decide(g, env, &pre.scratch, false)
 	if !ok {
 		return
 	}

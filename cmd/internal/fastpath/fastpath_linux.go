@@ -13,64 +13,51 @@ import (
 // ww runtime that it passes through. It returns when it does not, or
 // cannot: the caller goes on as if it had not been called.
 func Try() {
-	if !mayPassThrough(os.Args) {
+	args, g, ok := readCall(os.Args)
+	if !ok {
 		return // ww's other commands, create and run: nothing more
 	}
 	env := syscall.Environ()
-	lower, args, g, ok := decide(os.Args, env, new(scratch), true)
+	lower, ok := decide(g, env, new(scratch), true)
 	if !ok || g.Command == "delete" && !noRecord(g, env) {
 		return
 	}
 	syscall.Exec(lower, append([]string{lower}, args...), append(env[:len(env):len(env)], LoopEnv+"="+lower))
 }
 
-// decide is what Try and execEarly decide from argv and the environment
-// env (the process's, as syscall.Environ gives it or as it came): for a
-// call of ww runtime that is neither create nor run, with the global
-// flags read without doubt, no loop mark and a lower runtime found, the
-// lower runtime's path (in s, followed by a NUL), runc's arguments and
-// what ReadGlobal read of them. A delete is the caller's to look at when
-// findsRecords is set (Try, with noRecord); else decide takes it only
-// where it is sure that ww runtime keeps no record of the container
-// (surelyNoRecord).
+// readCall is what Try and execEarly read of argv alone: runc's
+// arguments and their global flags, for a call of ww runtime whose
+// global flags read without doubt and whose subcommand is neither create
+// nor run.
 //
 //go:norace
-func decide(argv, env []string, s *scratch, findsRecords bool) (lower string, args []string, g Global, ok bool) {
+func readCall(argv []string) (args []string, g Global, ok bool) {
 	if args, ok = RuntimeArgs(argv); !ok {
-		return "", nil, Global{}, false
+		return nil, Global{}, false
 	}
-	if g, ok = ReadGlobal(args); !ok {
-		return "", nil, Global{}, false
+	if g, ok = ReadGlobal(args); !ok || g.Command == "create" || g.Command == "run" {
+		return nil, Global{}, false
 	}
-	switch g.Command {
-	case "create", "run":
-		return "", nil, Global{}, false
-	case "delete":
-		if !findsRecords && !s.surelyNoRecord(g, env) {
-			return "", nil, Global{}, false
-		}
-	}
-	if _, set := getenv(env, LoopEnv); set {
-		return "", nil, Global{}, false
-	}
-	if lower, ok = s.findLower(env); !ok {
-		return "", nil, Global{}, false
-	}
-	return lower, args, g, true
+	return args, g, true
 }
 
-// mayPassThrough is decide's first look, at argv alone: whether argv is
-// a call of ww runtime whose global flags read without doubt and whose
-// subcommand is neither create nor run.
+// decide is what Try and execEarly decide, past readCall, from the
+// environment env (the process's, as syscall.Environ gives it or as it
+// came): with no loop mark and a lower runtime found, the lower
+// runtime's path (in s, followed by a NUL). A delete is the caller's to
+// look at when findsRecords is set (Try, with noRecord); else decide
+// takes it only where it is sure that ww runtime keeps no record of the
+// container (surelyNoRecord).
 //
 //go:norace
-func mayPassThrough(argv []string) bool {
-	args, ok := RuntimeArgs(argv)
-	if !ok {
-		return false
+func decide(g Global, env []string, s *scratch, findsRecords bool) (string, bool) {
+	if g.Command == "delete" && !findsRecords && !s.surelyNoRecord(g, env) {
+		return "", false
 	}
-	g, ok := ReadGlobal(args)
-	return ok && g.Command != "create" && g.Command != "run"
+	if _, set := getenv(env, LoopEnv); set {
+		return "", false
+	}
+	return s.findLower(env)
 }
 
 // surelyNoRecord reports whether the delete g names a container of which
@@ -100,16 +87,12 @@ func (s *scratch) surelyNoRecord(g Global, env []string) bool {
 		}
 		dir = recname.DefaultDir
 	}
-	// The record's name, as recname.Name: the ID, "@", and the FNV-1a
-	// hash of the root in hex.
+	// The record's name, as recname.Name: the ID, "@", and the root's
+	// hash in hex.
 	n := copy(s.name[:], id)
 	s.name[n] = '@'
 	n++
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(g.Root); i++ {
-		h ^= uint64(g.Root[i])
-		h *= 1099511628211
-	}
+	h := recname.RootHash(g.Root)
 	var hex [16]byte
 	k := len(hex)
 	for {
