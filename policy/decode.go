@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
-	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -37,7 +35,7 @@ func decode(data []byte) (*Policy, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%d bytes, more than the %d a policy may have", len(data), MaxFileSize)
 	}
-	v, err := yamlValue(data)
+	v, err := yamlDocument(data)
 	if err != nil {
 		return nil, err
 	}
@@ -52,13 +50,13 @@ func decode(data []byte) (*Policy, error) {
 		return nil, err
 	}
 	p := &Policy{origin: fromFile, hostNetwork: []string{Local}}
-	if p.resources, err = decodeResources(top["resources"]); err != nil {
+	if p.resources, err = decodeResources(get(top, "resources")); err != nil {
 		return nil, err
 	}
-	if p.raw, err = decodeRaw(top["raw"]); err != nil {
+	if p.raw, err = decodeRaw(get(top, "raw")); err != nil {
 		return nil, err
 	}
-	if hn, ok := top["hostNetwork"]; ok {
+	if hn, ok := top.get("hostNetwork"); ok {
 		m, err := mapping(hn, "hostNetwork", "namespaces")
 		if err != nil {
 			return nil, err
@@ -67,7 +65,7 @@ func decode(data []byte) (*Policy, error) {
 			return nil, err
 		}
 	}
-	if a, ok := top["audit"]; ok {
+	if a, ok := top.get("audit"); ok {
 		if p.audit, err = text(a, "audit"); err != nil {
 			return nil, err
 		}
@@ -75,7 +73,7 @@ func decode(data []byte) (*Policy, error) {
 			return nil, &fieldError{at: "audit", err: err}
 		}
 	}
-	if h, ok := top["hooks"]; ok {
+	if h, ok := top.get("hooks"); ok {
 		b, ok := h.(bool)
 		if !ok {
 			return nil, errAt("hooks", "want true or false, got %s", typeName(h))
@@ -85,8 +83,8 @@ func decode(data []byte) (*Policy, error) {
 	return p, nil
 }
 
-func decodeVersion(top map[string]any) error {
-	v, ok := top["version"]
+func decodeVersion(top yamlMap) error {
+	v, ok := top.get("version")
 	if !ok {
 		return errAt("version", "missing; this format is version: %d", Version)
 	}
@@ -104,48 +102,62 @@ func decodeResources(v any) (map[string]Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	// In the map's order, and in sorted order only to name the first
-	// resource in error the same way every time: sorting a node's
-	// resources cost a create with a large policy more than the rest.
-	out, err := decodeResourcesIn(m, maps.Keys(m))
+	// In the file's order, and in sorted order only to name the first
+	// resource in error the same way as ever: sorting a node's resources
+	// cost a create with a large policy more than the rest.
+	out, err := decodeResourcesIn(m)
 	if err != nil {
-		_, err = decodeResourcesIn(m, slices.Values(slices.Sorted(maps.Keys(m))))
+		sorted := slices.Clone(m)
+		slices.SortFunc(sorted, func(a, b yamlPair) int { return strings.Compare(a.key, b.key) })
+		_, err = decodeResourcesIn(sorted)
 		return nil, err
 	}
 	return out, nil
 }
 
-// decodeResourcesIn decodes the resources of m named by names, in their
-// order, up to the first error.
-func decodeResourcesIn(m map[string]any, names iter.Seq[string]) (map[string]Resource, error) {
+// decodeResourcesIn decodes the resources of m, in their order, up to
+// the first error.
+func decodeResourcesIn(m yamlMap) (map[string]Resource, error) {
 	out := make(map[string]Resource, len(m))
-	for name := range names {
-		at := child("resources", name)
-		if err := fdmgr.ValidateName(name); err != nil {
-			return nil, errAt(at, "resource %s", shorten(err))
-		}
-		r, err := mapping(m[name], at, "source", "namespaces")
+	for _, kv := range m {
+		// Without its key path first: the paths of a node's resources
+		// cost an allocation each, and only an error needs its own.
+		r, err := decodeResource(kv.key, kv.val, "")
 		if err != nil {
+			_, err = decodeResource(kv.key, kv.val, child("resources", kv.key))
 			return nil, err
 		}
-		src, ok := r["source"]
-		if !ok {
-			return nil, errAt(child(at, "source"), "missing")
-		}
-		s, err := text(src, child(at, "source"))
-		if err != nil {
-			return nil, err
-		}
-		res := Resource{Name: name}
-		if res.Source, err = resourceSource(s); err != nil {
-			return nil, &fieldError{at: child(at, "source"), err: err}
-		}
-		if res.Namespaces, err = namespaces(r, at); err != nil {
-			return nil, err
-		}
-		out[name] = res
+		out[kv.key] = r
 	}
 	return out, nil
+}
+
+// decodeResource decodes resource name, v, at key path at: the path that
+// its errors name, left out ("") where the error is not wanted.
+func decodeResource(name string, v any, at string) (Resource, error) {
+	if err := fdmgr.ValidateName(name); err != nil {
+		return Resource{}, errAt(at, "resource %s", shorten(err))
+	}
+	r, err := mapping(v, at, "source", "namespaces")
+	if err != nil {
+		return Resource{}, err
+	}
+	src, ok := r.get("source")
+	if !ok {
+		return Resource{}, errAt(child(at, "source"), "missing")
+	}
+	s, err := text(src, child(at, "source"))
+	if err != nil {
+		return Resource{}, err
+	}
+	res := Resource{Name: name}
+	if res.Source, err = resourceSource(s); err != nil {
+		return Resource{}, &fieldError{at: child(at, "source"), err: err}
+	}
+	if res.Namespaces, err = namespaces(r, at); err != nil {
+		return Resource{}, err
+	}
+	return res, nil
 }
 
 // resourceSource parses a resource's source: any source but an fd or
@@ -183,10 +195,10 @@ func decodeRaw(v any) ([]RawRule, error) {
 		if r.Namespaces, err = namespaces(m, at); err != nil {
 			return nil, err
 		}
-		if r.Files, err = texts(m["files"], child(at, "files"), checkFolder); err != nil {
+		if r.Files, err = texts(get(m, "files"), child(at, "files"), checkFolder); err != nil {
 			return nil, err
 		}
-		if r.Unix, err = texts(m["unix"], child(at, "unix"), checkFolder); err != nil {
+		if r.Unix, err = texts(get(m, "unix"), child(at, "unix"), checkFolder); err != nil {
 			return nil, err
 		}
 		check := func(s string) error {
@@ -196,7 +208,7 @@ func decodeRaw(v any) ([]RawRule, error) {
 			}
 			return err
 		}
-		if r.TCP, err = texts(m["tcp"], child(at, "tcp"), check); err != nil {
+		if r.TCP, err = texts(get(m, "tcp"), child(at, "tcp"), check); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -205,9 +217,9 @@ func decodeRaw(v any) ([]RawRule, error) {
 }
 
 // namespaces reads the required namespaces list of the mapping at at.
-func namespaces(m map[string]any, at string) ([]string, error) {
+func namespaces(m yamlMap, at string) ([]string, error) {
 	at = child(at, "namespaces")
-	v, ok := m["namespaces"]
+	v, ok := m.get("namespaces")
 	if !ok {
 		return nil, errAt(at, "missing; list namespace names, globs or %s", Local)
 	}

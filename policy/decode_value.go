@@ -3,7 +3,6 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,7 +70,7 @@ func typeName(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "nothing (null)"
-	case map[string]any:
+	case yamlMap:
 		return "a mapping"
 	case []any:
 		return "a list"
@@ -86,8 +85,8 @@ func typeName(v any) string {
 }
 
 // mapping reads the mapping at at, which may hold only the known keys.
-func mapping(v any, at string, known ...string) (map[string]any, error) {
-	m, ok := v.(map[string]any)
+func mapping(v any, at string, known ...string) (yamlMap, error) {
+	m, ok := v.(yamlMap)
 	if !ok {
 		return nil, errAt(at, "want a mapping, got %s", typeName(v))
 	}
@@ -95,8 +94,8 @@ func mapping(v any, at string, known ...string) (map[string]any, error) {
 		return m, nil
 	}
 	unknown := false
-	for k := range m {
-		if !slices.Contains(known, k) {
+	for _, kv := range m {
+		if !slices.Contains(known, kv.key) {
 			unknown = true
 			break
 		}
@@ -105,12 +104,23 @@ func mapping(v any, at string, known ...string) (map[string]any, error) {
 		return m, nil
 	}
 	// Sorted, so that of two unknown keys the same one is always named.
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	names := make([]string, 0, len(m))
+	for _, kv := range m {
+		names = append(names, kv.key)
+	}
+	slices.Sort(names)
+	for _, k := range names {
 		if !slices.Contains(known, k) {
 			return nil, errAt(child(at, k), "unknown key (known: %s)", strings.Join(known, ", "))
 		}
 	}
 	return m, nil
+}
+
+// get returns the value of key k in m, nil if m has none.
+func get(m yamlMap, k string) any {
+	v, _ := m.get(k)
+	return v
 }
 
 // list reads the list at at; null or a missing key is an empty list.

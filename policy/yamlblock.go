@@ -31,7 +31,8 @@ func (p *yamlParser) blockNode(col int) (any, error) {
 // blockMap reads the block mapping whose first key is at column col of
 // the current line.
 func (p *yamlParser) blockMap(col int) (any, error) {
-	m := make(map[string]any)
+	var m yamlMap
+	var seen keys
 	for {
 		k, vcol, ok, err := p.key(col)
 		if err != nil {
@@ -40,7 +41,7 @@ func (p *yamlParser) blockMap(col int) (any, error) {
 		if !ok {
 			return nil, p.errAt(p.line, col, `want "key: value" in this mapping`)
 		}
-		if _, dup := m[k]; dup {
+		if seen.has(m, k) {
 			return nil, p.errAt(p.line, col, "key %s given twice", quote(k))
 		}
 		var v any
@@ -61,7 +62,8 @@ func (p *yamlParser) blockMap(col int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m[k] = v
+		m = append(m, yamlPair{k, v})
+		seen.add(m, k)
 		if done, err := p.next(col); done || err != nil {
 			return m, err
 		}

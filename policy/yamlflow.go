@@ -19,11 +19,12 @@ func (p *yamlParser) flow(col int) (any, int, error) {
 // flowSeq reads the flow sequence whose "[" is at column col.
 func (p *yamlParser) flowSeq(col int) (any, int, error) {
 	l := p.lines[p.line]
-	out := []any{}
 	i := skipSpaces(l, col+1)
 	if i < len(l) && l[i] == ']' {
-		return out, i + 1, nil
+		return []any{}, i + 1, nil
 	}
+	// Room for the few entries a policy's lists have, grown once.
+	out := make([]any, 0, 4)
 	for {
 		v, end, err := p.flowValue(i, col)
 		if err != nil {
@@ -45,17 +46,18 @@ func (p *yamlParser) flowSeq(col int) (any, int, error) {
 // flowMap reads the flow mapping whose "{" is at column col.
 func (p *yamlParser) flowMap(col int) (any, int, error) {
 	l := p.lines[p.line]
-	m := make(map[string]any)
 	i := skipSpaces(l, col+1)
 	if i < len(l) && l[i] == '}' {
-		return m, i + 1, nil
+		return yamlMap{}, i + 1, nil
 	}
+	m := make(yamlMap, 0, 2)
+	var seen keys
 	for {
 		k, end, err := p.flowKey(i, col)
 		if err != nil {
 			return nil, 0, err
 		}
-		if _, dup := m[k]; dup {
+		if seen.has(m, k) {
 			return nil, 0, p.errAt(p.line, i, "key %s given twice", quote(k))
 		}
 		start := i
@@ -68,9 +70,12 @@ func (p *yamlParser) flowMap(col int) (any, int, error) {
 		if i = skipSpaces(l, i+1); i < len(l) && (l[i] == ',' || l[i] == '}') {
 			return nil, 0, p.errAt(p.line, i, `want a value after ":" (write null for none)`)
 		}
-		if m[k], end, err = p.flowValue(i, col); err != nil {
+		var v any
+		if v, end, err = p.flowValue(i, col); err != nil {
 			return nil, 0, err
 		}
+		m = append(m, yamlPair{k, v})
+		seen.add(m, k)
 		next, done, err := p.flowNext(skipSpaces(l, end), col, '}')
 		if done || err != nil {
 			return m, next, err

@@ -3,6 +3,7 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -51,6 +52,29 @@ func policyDocuments() []string {
 		docs = append(docs, tt.yaml)
 	}
 	return docs
+}
+
+// yamlValue is yamlDocument with each mapping a map[string]any, as the
+// library reads it.
+func yamlValue(data []byte) (any, error) {
+	v, err := yamlDocument(data)
+	return plainValue(v), err
+}
+
+func plainValue(v any) any {
+	switch v := v.(type) {
+	case yamlMap:
+		m := make(map[string]any, len(v))
+		for _, kv := range v {
+			m[kv.key] = plainValue(kv.val)
+		}
+		return m
+	case []any:
+		for i := range v {
+			v[i] = plainValue(v[i])
+		}
+	}
+	return v
 }
 
 // referenceValue is data as sigs.k8s.io/yaml reads it, with numbers as
@@ -111,6 +135,9 @@ var yamlRefusals = []struct{ name, yaml, want string }{
 	{"duplicate key, refused", "a: 1\nb: 2\na: 3\n", `line 3:1: key "a" given twice`},
 	{"duplicate quoted key, refused", "a: 1\n\"a\": 3\n", `line 2:1: key "a" given twice`},
 	{"duplicate flow key, refused", "{a: 1, 'a': 2}\n", `line 1:8: key "a" given twice`},
+	// Past maxScan keys, a mapping's keys are looked up in a set.
+	{"duplicate key after many, refused", manyKeys("k%d: 1", "\n", 20) + "\nk3: 2\n", `line 21:1: key "k3" given twice`},
+	{"duplicate flow key after many, refused", "{" + manyKeys("k%d: 1", ", ", 20) + ", k19: 2}\n", `line 1:152: key "k19" given twice`},
 	{"number key, refused", "80: x\n", `line 1:1: key "80" is a number (80) in YAML; quote the key`},
 	{"bool key, refused", "resources: {yes: x}\n", `line 1:13: key "yes" is a boolean (true;`},
 	{"null key, refused", "~: x\n", `line 1:1: key "~" is nothing (null) in YAML`},
@@ -137,6 +164,15 @@ var yamlRefusals = []struct{ name, yaml, want string }{
 	{"deep nesting, refused", "a: " + strings.Repeat("[", 100) + strings.Repeat("]", 100) + "\n", "line 1:"},
 	{"long flow key, refused", "{\"" + strings.Repeat("\\x41", 300) + "\": 1}\n", "line 1:2: key longer than 1000 bytes"},
 	{"long key, refused", strings.Repeat("k", 1001) + ": 1\n", "line 1:1: key longer than 1000 bytes"},
+}
+
+// manyKeys is n entries made by format from 0 on, joined by sep.
+func manyKeys(format, sep string, n int) string {
+	var entries []string
+	for i := range n {
+		entries = append(entries, fmt.Sprintf(format, i))
+	}
+	return strings.Join(entries, sep)
 }
 
 func TestYAMLSubsetRefuses(t *testing.T) {
