@@ -235,14 +235,74 @@ func TestEarly(t *testing.T) {
 	}
 	// With fd 2 closed, the Go runtime opens /dev/null there before Try
 	// execs the lower runtime; execEarly leaves such a call to it.
-	if c := forkExecFDs(t, out, append([]string{wwBin, "runtime"}, args...), env, 2); c.fd2 != "/dev/null" {
-		t.Errorf("fd 2 closed: the lower runtime's fd 2 is %q, want /dev/null", c.fd2)
+	if c := forkExecFDs(t, out, append([]string{wwBin, "runtime"}, args...), env, 2); c.fd2 != "/dev/null" || !slices.Equal(c.env, wantEnv) {
+		t.Errorf("fd 2 closed: the lower runtime's fd 2 is %q, its environment\n%q\nwant /dev/null and\n%q", c.fd2, c.env, wantEnv)
 	}
 	cmd := exec.Command(wwBin, "runtime", "state", "c1")
 	cmd.Env = append(os.Environ(), lowerRuntimeEnv+"=/nonexistent/runc", "GODEBUG=inittrace=1")
 	b, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(b), "init runtime @") || !strings.Contains(string(b), "(from WW_LOWER_RUNTIME): no such file") {
 		t.Errorf("missing lower runtime: %v, %q; want the Go runtime started and the full path's error", err, b)
+	}
+}
+
+// TestEarlyOneProc checks that ww linked with the early entry runs with
+// one P unless its environment sets GOMAXPROCS, and that no program it
+// starts sees what the entry added: the programs that ww run and ww
+// runtime start get the argv and environment that ww without the entry
+// gives them, byte for byte, GOMAXPROCS only where the caller set it.
+func TestEarlyOneProc(t *testing.T) {
+	needEarly(t)
+	lower := rawLower(t)
+	out := filepath.Join(t.TempDir(), "out")
+	for _, tc := range []struct {
+		name string
+		env  []string
+	}{
+		{"odd entries", []string{"PATH=" + os.Getenv("PATH"), "RAWLOWER_OUT=" + out, "DUP=1", "", "NOEQUALS", "DUP=2", "=x"}},
+		{"one entry", []string{"RAWLOWER_OUT=" + out}},
+		{"GOMAXPROCS set", []string{"RAWLOWER_OUT=" + out, "GOMAXPROCS=2"}},
+		{"GOMAXPROCS empty", []string{"GOMAXPROCS=", "RAWLOWER_OUT=" + out}},
+	} {
+		argv := func(bin string) []string {
+			return []string{bin, "run", "--with-fd", "x=0", "--", lower, "a", "", "b c"}
+		}
+		pre := forkExec(t, out, argv(wwBin), tc.env)
+		try := forkExec(t, out, argv(wwTryBin), tc.env)
+		if want := []string{lower, "a", "", "b c"}; !slices.Equal(pre.argv, want) || !slices.Equal(try.argv, want) {
+			t.Errorf("%s: argv %q (early), %q (Try); want %q", tc.name, pre.argv, try.argv, want)
+		}
+		if !slices.Equal(pre.env, try.env) {
+			t.Errorf("%s: environment\n%q (early)\n%q (Try)", tc.name, pre.env, try.env)
+		}
+		set := slices.ContainsFunc(tc.env, func(e string) bool { return strings.HasPrefix(e, "GOMAXPROCS=") })
+		if got := slices.ContainsFunc(pre.env, func(e string) bool { return strings.HasPrefix(e, "GOMAXPROCS") }); got != set {
+			t.Errorf("%s: GOMAXPROCS in the program's environment: %v, want %v (%q)", tc.name, got, set, pre.env)
+		}
+	}
+	// A ww runtime create through the full path, to the raw lower runtime.
+	env := []string{"RAWLOWER_OUT=" + out, lowerRuntimeEnv + "=" + lower, "A=1"}
+	argv := []string{wwBin, "runtime", "create", "--bundle", fakeBundle(t, nil, nil), "c1"}
+	if c := forkExec(t, out, argv, env); !c.goStarted || !slices.Equal(c.env, append(slices.Clone(env), "GODEBUG=inittrace=1", loopEnv+"="+lower)) {
+		t.Errorf("ww runtime create: Go runtime started %v, the lower runtime's environment %q", c.goStarted, c.env)
+	}
+	// The Go runtime's own view, from its scheduler trace: one P, or
+	// what GOMAXPROCS says; without the entry, one per CPU.
+	for _, tc := range []struct {
+		name, bin, env string
+		want           int
+	}{
+		{"early entry", wwBin, "", 1},
+		{"early entry, GOMAXPROCS=2", wwBin, "GOMAXPROCS=2", 2},
+		{"no entry", wwTryBin, "", runtime.NumCPU()},
+	} {
+		cmd := exec.Command(tc.bin, "run", "--", "/bin/sleep", "0.1")
+		cmd.Env = []string{"GODEBUG=schedtrace=100000", tc.env}
+		b, err := cmd.CombinedOutput()
+		m := regexp.MustCompile(`gomaxprocs=(\d+)`).FindSubmatch(b)
+		if err != nil || m == nil || string(m[1]) != strconv.Itoa(tc.want) {
+			t.Errorf("%s: %v, %q; want gomaxprocs=%d", tc.name, err, b, tc.want)
+		}
 	}
 }
 

@@ -89,6 +89,12 @@ type earlyMemory struct {
 	envp [maxEnv + 2]*byte
 	// loop is LoopEnv=lower, followed by a NUL.
 	loop [len(LoopEnv) + 1 + pathMax]byte
+	// oneProc is OneProcEnv and a NUL. shift, when not 0, is the number
+	// of words from argc to the environment's last entry, which entry
+	// moves down one word to put a pointer to oneProc after them; it
+	// stays set for AddedOneProc.
+	oneProc [len(OneProcEnv) + 1]byte
+	shift   uintptr
 }
 
 // entry is the process's entry point when ww is linked with EntrySymbol
@@ -109,6 +115,59 @@ func entry()
 //lint:ignore U1000 called by entry
 //go:norace
 func execEarly(argc int, argv **byte) {
+	passEarly(argc, argv)
+	addOneProc(argc, argv)
+}
+
+// OneProcEnv is what entry adds to the environment that the Go runtime
+// reads as it starts, unless the environment sets GOMAXPROCS: ww runs
+// with one P. ww does one thing at a time; with a second P the runtime
+// starts another thread as it initialises (for the background sweeper
+// and scavenger it starts), and every copy-on-write fault of the start
+// then interrupts the other CPU to flush its TLB. Measured on the 2-CPU
+// test machine (2026-12-01, 1,000 interleaved runs of each, as ww
+// started with GOMAXPROCS=1 against without): ww run --with-fd x=0 --
+// /bin/true 65 µs less (1,857 against 1,922 µs), ww runtime run with
+// two fds and /bin/true as the lower runtime 92 µs less (2,386 against
+// 2,478 µs), and about 170 µs less CPU time each. Setting it from Go
+// once the runtime runs (runtime.GOMAXPROCS(1) in an init) cost ww run
+// 75 µs more instead: the start is where the second P costs. Package
+// atinit removes the entry from the environment that ww passes on
+// (AddedOneProc), so that no program ww starts sees it.
+const OneProcEnv = "GOMAXPROCS=1"
+
+// addOneProc prepares entry's addition of OneProcEnv to the environment
+// (pre.shift), unless the environment sets GOMAXPROCS.
+//
+//go:norace
+func addOneProc(argc int, argv **byte) {
+	envp := unsafe.Add(unsafe.Pointer(argv), (argc+1)*8)
+	n := 0
+	for ; ; n++ {
+		e := *(**byte)(unsafe.Add(envp, n*8))
+		if e == nil {
+			break
+		}
+		if s := cString(e); len(s) >= len(maxProcsKey) && s[:len(maxProcsKey)] == maxProcsKey {
+			return
+		}
+	}
+	copy(pre.oneProc[:], OneProcEnv)
+	pre.oneProc[len(OneProcEnv)] = 0
+	pre.shift = uintptr(1 + argc + 1 + n)
+}
+
+// maxProcsKey starts an environment entry that sets GOMAXPROCS.
+const maxProcsKey = "GOMAXPROCS="
+
+// AddedOneProc reports whether entry added OneProcEnv to the environment
+// the process started with.
+func AddedOneProc() bool { return pre.shift != 0 }
+
+// passEarly is execEarly's pass-through: it returns unless the exec fails.
+//
+//go:norace
+func passEarly(argc int, argv **byte) {
 	if argc < 2 || argc > maxArgs {
 		return
 	}
