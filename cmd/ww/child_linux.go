@@ -24,7 +24,7 @@ func startAndWait(path string, argv, env []string, m *fdmgr.FDManager, sigs chil
 		m.Abort()
 		return err
 	}
-	err := forkAndWait(path, argv, env, files, sigs)
+	err := forkAndWait(path, argv, env, files, sigs, nil)
 	var fe *forkError
 	if errors.As(err, &fe) {
 		m.Abort()
@@ -41,13 +41,14 @@ func (e *forkError) Unwrap() error { return e.err }
 
 // forkAndWait starts path with files as its fd table, forwards signals
 // to it, and returns its status as an *exitError; a *forkError when it
-// could not be started.
+// could not be started. meanwhile, if not nil, runs once it has started,
+// before ww waits for it.
 //
 // The child gets its own process group. When ww runs in the foreground of
 // a terminal, that group becomes the terminal's foreground, so a key such
 // as Ctrl-C reaches the child once, from the terminal, and never through
 // ww; any signal ww does receive came from kill(2) and is forwarded.
-func forkAndWait(path string, argv, env []string, files []uintptr, sigs childSignals) error {
+func forkAndWait(path string, argv, env []string, files []uintptr, sigs childSignals, meanwhile func()) error {
 	tty := foregroundTTY()
 	pidfd := -1
 	// Should ww die (of SIGKILL, say), the child is killed too: nothing
@@ -86,6 +87,9 @@ func forkAndWait(path string, argv, env []string, files []uintptr, sigs childSig
 			unix.Close(pidfd)
 		}
 	}()
+	if meanwhile != nil {
+		meanwhile()
+	}
 	err = wait(pid, tty)
 	sigs.stop()
 	if tty >= 0 {

@@ -178,10 +178,10 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 		return err
 	}
 	kept := false
-	// The config's sync (below) is waited for last: the record's end
-	// does not depend on it, and runs while the disk still writes.
-	waitSync := func() {}
-	defer func() { closeFDs(m, kept); rec.end(kept, a); waitSync() }()
+	// The config's sync (below) runs while the lower runtime starts, or
+	// last if it never did: the record's end does not depend on it.
+	finishSave := func() {}
+	defer func() { closeFDs(m, kept); rec.end(kept, a); finishSave() }()
 	mods, err := configEdits(m, c, caller)
 	if err != nil {
 		return err
@@ -197,10 +197,10 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 	if err := spec.RemoveStaleTemps(c.path); err != nil {
 		return err
 	}
-	// The save's sync and the old file's release run beside the lower
-	// runtime's start (see PendingSave), where the fd limit leaves room
-	// for the fds that the save holds until then; ww returns once both
-	// are done.
+	// The save's sync and the old file's release wait until the lower
+	// runtime has started (see PendingSave), where the fd limit leaves
+	// room for the fds that the save holds until then: ww does them
+	// while the lower runtime runs, then waits for it.
 	var save *spec.PendingSave
 	if roomToSaveLater(caller, m.Len()) {
 		save, err = cfg.SaveFileLater(c.path)
@@ -210,14 +210,12 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 	if err != nil {
 		return err
 	}
-	synced := make(chan error, 1)
-	go func() { synced <- save.Finish() }() // plain system calls only: no poller
-	waitSync = func() {
-		if err := <-synced; err != nil {
+	finishSave = func() {
+		if err := save.Finish(); err != nil { // a second call does nothing
 			logWarning(a, fmt.Sprintf("container %q: %v", a.ID, err))
 		}
 	}
-	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs)
+	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs, finishSave)
 	// What ww made stays with a container that was created, and with one
 	// that ran in the foreground (a create= file holds what it wrote); a
 	// create that failed, or never started, leaves nothing.

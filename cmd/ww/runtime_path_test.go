@@ -312,7 +312,9 @@ func TestRuntimeAtFDLimit(t *testing.T) {
 	lower := newFakeLower(t, 0)
 	r := newRuntimeCall(t, lower)
 	// Soft and hard: the Go runtime raises a soft limit to the hard one.
-	r.prefix = "ulimit -n 64;"
+	// At this limit the config is saved whole before the lower runtime
+	// starts: ww's fds stay as they are while it lists them.
+	r.prefix = "ulimit -n 64; WW_FAKE_PARENT_FDS=1"
 	r.extra = tempFiles(t, 57)
 	bundle := fakeBundle(t, map[string]string{"fd.ww.dev/log": "file:/etc/hostname"}, nil)
 	if _, code := r.run(t, "create", "--bundle", bundle, "--preserve-fds", "57", "limit"); code != 0 {

@@ -160,7 +160,7 @@ func holdForPod(lower string, a *runcargs.Args, c *createRequest, grants []grant
 	if err != nil {
 		return err
 	}
-	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs)
+	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs, nil)
 	kept = forked && (err == nil || (a.Command == runcargs.Run && !a.Detach))
 	return err
 }

@@ -22,13 +22,14 @@ import (
 // config fail. In the child, nothing but the fork's own code runs.
 //
 // It reports whether the lower runtime was started at all: a signal held
-// before it, or a failed exec, means it was not.
-func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs hostSignals) (forked bool, err error) {
+// before it, or a failed exec, means it was not. meanwhile, if not nil,
+// runs once the lower runtime has started, before ww waits for it.
+func startLower(lower string, argv, env []string, m *fdmgr.FDManager, caller callerFDs, sigs hostSignals, meanwhile func()) (forked bool, err error) {
 	files, err := lowerFiles(m, caller)
 	if err != nil {
 		return false, err
 	}
-	err = forkAndWait(lower, argv, env, files, sigs)
+	err = forkAndWait(lower, argv, env, files, sigs, meanwhile)
 	var fe *forkError
 	switch {
 	case errors.Is(err, errHeld):
