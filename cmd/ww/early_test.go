@@ -287,7 +287,8 @@ func TestEarlyOneProc(t *testing.T) {
 		t.Errorf("ww runtime create: Go runtime started %v, the lower runtime's environment %q", c.goStarted, c.env)
 	}
 	// The Go runtime's own view, from its scheduler trace: one P, or
-	// what GOMAXPROCS says; without the entry, one per CPU.
+	// what GOMAXPROCS says; without the entry, one per CPU (ww's
+	// containermaxprocs=0 leaves a cgroup's CPU limit out).
 	for _, tc := range []struct {
 		name, bin, env string
 		want           int

@@ -137,10 +137,17 @@ func execEarly(argc int, argv **byte) {
 const OneProcEnv = "GOMAXPROCS=1"
 
 // addOneProc prepares entry's addition of OneProcEnv to the environment
-// (pre.shift), unless the environment sets GOMAXPROCS.
+// (pre.shift), unless the environment sets GOMAXPROCS or a dynamic loader
+// ran first (a build with cgo: FS is its thread pointer, not 0 as the
+// kernel leaves it). The loader and the C library keep the addresses of
+// the argv and environment arrays, which the move would shift by one
+// entry under them.
 //
 //go:norace
 func addOneProc(argc int, argv **byte) {
+	if pre.fs != 0 {
+		return
+	}
 	envp := unsafe.Add(unsafe.Pointer(argv), (argc+1)*8)
 	n := 0
 	for ; ; n++ {
@@ -148,7 +155,7 @@ func addOneProc(argc int, argv **byte) {
 		if e == nil {
 			break
 		}
-		if s := cString(e); len(s) >= len(maxProcsKey) && s[:len(maxProcsKey)] == maxProcsKey {
+		if hasCPrefix(e, maxProcsKey) {
 			return
 		}
 	}
@@ -159,6 +166,19 @@ func addOneProc(argc int, argv **byte) {
 
 // maxProcsKey starts an environment entry that sets GOMAXPROCS.
 const maxProcsKey = "GOMAXPROCS="
+
+// hasCPrefix reports whether the C string at p starts with prefix,
+// reading no further than that.
+//
+//go:norace
+func hasCPrefix(p *byte, prefix string) bool {
+	for i := 0; i < len(prefix); i++ {
+		if *(*byte)(unsafe.Add(unsafe.Pointer(p), i)) != prefix[i] {
+			return false // the NUL ending a shorter string differs too
+		}
+	}
+	return true
+}
 
 // AddedOneProc reports whether entry added OneProcEnv to the environment
 // the process started with.

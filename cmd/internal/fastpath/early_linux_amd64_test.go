@@ -38,3 +38,45 @@ func TestEarlyNumbers(t *testing.T) {
 		t.Errorf("pre not zero: g %v, tls %v, fs %#x", pre.g, pre.tls, pre.fs)
 	}
 }
+
+// TestAddOneProc checks what entry is told to move for OneProcEnv: the
+// words from argc to the environment's last entry, for environments
+// with and without entries, none where one sets GOMAXPROCS or where a
+// dynamic loader ran (pre.fs set).
+func TestAddOneProc(t *testing.T) {
+	defer func() { pre.fs, pre.shift, pre.oneProc = 0, 0, [len(pre.oneProc)]byte{} }()
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  []string
+		fs   uintptr
+		want uintptr
+	}{
+		{"no environment", []string{"ww", "run"}, nil, 0, 4},
+		{"entries", []string{"ww"}, []string{"A=1", "GOMAXPROCS", "GOMAXPROC=2", "B"}, 0, 7},
+		{"GOMAXPROCS set", []string{"ww", "run"}, []string{"A=1", "GOMAXPROCS=4"}, 0, 0},
+		{"GOMAXPROCS empty", []string{"ww"}, []string{"GOMAXPROCS="}, 0, 0},
+		{"a dynamic loader ran", []string{"ww"}, []string{"A=1"}, 0x7f00, 0},
+	} {
+		var block []*byte
+		for _, s := range tc.args {
+			block = append(block, &append([]byte(s), 0)[0])
+		}
+		block = append(block, nil)
+		for _, s := range tc.env {
+			block = append(block, &append([]byte(s), 0)[0])
+		}
+		block = append(block, nil)
+		pre.fs, pre.shift = tc.fs, 0
+		addOneProc(len(tc.args), &block[0])
+		if pre.shift != tc.want {
+			t.Errorf("%s: shift %d, want %d", tc.name, pre.shift, tc.want)
+		}
+		if tc.want != 0 && string(pre.oneProc[:]) != OneProcEnv+"\x00" {
+			t.Errorf("%s: oneProc %q", tc.name, pre.oneProc[:])
+		}
+		if AddedOneProc() != (tc.want != 0) {
+			t.Errorf("%s: AddedOneProc %v", tc.name, AddedOneProc())
+		}
+	}
+}
