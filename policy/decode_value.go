@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// The YAML is read into plain values (maps, lists, strings, json.Number,
-// bools, nil; see yamlValue), then read by the functions
+// The YAML is read into plain values (yamlMaps, lists, strings,
+// json.Number, bools, nil; see yamlDocument), then read by the functions
 // below, which know where in the file they are: every error names its key
 // path, as raw[0].files[1], which a decoder into structs cannot do.
 

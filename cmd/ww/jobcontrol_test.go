@@ -60,18 +60,45 @@ func TestRunJobControlTerminalInput(t *testing.T) {
 	sh.send(wwBin + " run -- /bin/sh -c 'echo reading; read x; echo got-$x'\n")
 	sh.await("reading")
 	for i := 0; i < 3; i++ {
+		sh.awaitRunningForeground(t)
 		time.Sleep(50 * time.Millisecond) // the child waits in read
 		sh.send("\x1a")                   // Ctrl-Z
 		sh.await("Stopped")
 		sh.send("fg\n")
 		sh.await("/bin/sh -c") // bash names the job it continues
 	}
+	sh.awaitRunningForeground(t)
 	time.Sleep(50 * time.Millisecond)
 	sh.send("hello\n")
 	sh.await("got-hello")
 	sh.send("echo status=$?\n")
 	sh.await("status=0")
 	sh.send("exit\n")
+}
+
+// awaitRunningForeground waits (10 s at most) until the terminal's
+// foreground is a process group other than the shell's whose leader is
+// not stopped: after fg, until ww has handed the terminal to its child
+// and continued it. A Ctrl-C or Ctrl-Z typed between the two would reach
+// the child stopped, and a stop signal pending then is discarded by the
+// SIGCONT that follows, as the kernel does: on a loaded machine the
+// moment can be long enough to catch a test's keystroke.
+func (sh *shell) awaitRunningForeground(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fg, err := unix.IoctlGetInt(int(sh.pty.Fd()), unix.TIOCGPGRP)
+		if err == nil && fg != sh.pid {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(fg) + "/stat")
+			if i := strings.LastIndexByte(string(b), ')'); err == nil && i >= 0 && i+2 < len(b) && b[i+2] != 'T' {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no running foreground job: %q", sh.seen.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // shell is an interactive bash on a pseudo terminal.

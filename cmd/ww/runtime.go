@@ -178,10 +178,20 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 		return err
 	}
 	kept := false
-	// The config's sync (below) runs while the lower runtime starts, or
-	// last if it never did: the record's end does not depend on it.
+	// The config's sync (below) runs while the lower runtime runs, or
+	// last if it never started: the record's end does not depend on it.
+	// Its error is logged at the end, when the terminal (if any) is
+	// ww's again, not the lower runtime's.
 	finishSave := func() {}
-	defer func() { closeFDs(m, kept); rec.end(kept, a); finishSave() }()
+	var saveErr error
+	defer func() {
+		closeFDs(m, kept)
+		rec.end(kept, a)
+		finishSave()
+		if saveErr != nil {
+			logWarning(a, fmt.Sprintf("container %q: %v", a.ID, saveErr))
+		}
+	}()
 	mods, err := configEdits(m, c, caller)
 	if err != nil {
 		return err
@@ -212,7 +222,7 @@ func openEditStart(lower string, a *runcargs.Args, c *createRequest, cfg *spec.R
 	}
 	finishSave = func() {
 		if err := save.Finish(); err != nil { // a second call does nothing
-			logWarning(a, fmt.Sprintf("container %q: %v", a.ID, err))
+			saveErr = err
 		}
 	}
 	forked, err := startLower(lower, append([]string{lower}, argv...), lowerEnv(caller.env(os.Environ()), lower), m, caller, sigs, finishSave)

@@ -26,8 +26,7 @@ type fakeCall struct {
 	argv []string
 	env  []string
 	fds  map[int]string // fd number → what /proc says it is
-	// parentFDs are the fds of its parent, ww, while it runs, listed
-	// where the caller set WW_FAKE_PARENT_FDS.
+	// parentFDs are the fds of its parent, ww, while it runs.
 	parentFDs map[int]string
 	config    []byte
 }
@@ -45,10 +44,8 @@ func newFakeLower(t *testing.T, status int) *fakeLower {
 	// records nothing. Its fd table is the one the probe, run with the
 	// script's fds, reads of itself: a table no process but the reader
 	// can change while it is read, and no fd of the reader's own in it.
-	// With WW_FAKE_PARENT_FDS set it also lists ww's fds (parentFDs):
-	// only where ww's table stays as it is while the script runs, which
-	// it does not where the config's save lets its fds go then (ls
-	// complains of an fd closed between its listing and its read).
+	// It also has the probe list ww's fds (parentFDs), which do change
+	// while it runs: the config's save lets its fds go then.
 	script := `#!/bin/sh
 case " $* " in
 *" --log "*) ;;
@@ -59,7 +56,7 @@ n=$(mktemp "` + f.dir + `/call.XXXXXX")
 printf '%s\n' "$@" > "$n.argv"
 env > "$n.env"
 "` + probeBin + `" > "$n.fds"
-[ -z "$WW_FAKE_PARENT_FDS" ] || ls -l /proc/$PPID/fd/ > "$n.parentfds"
+"` + probeBin + `" fdsof $PPID > "$n.parentfds"
 b=.
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -104,7 +101,7 @@ func (f *fakeLower) calls(t *testing.T) []fakeCall {
 		c.env = strings.Split(string(env), "\n")
 		c.config, _ = os.ReadFile(n + ".config")
 		c.fds = readProbeFDs(n + ".fds")
-		c.parentFDs = readFDList(n + ".parentfds")
+		c.parentFDs = readProbeFDs(n + ".parentfds")
 		calls = append(calls, c)
 	}
 	return calls
@@ -119,24 +116,6 @@ func readProbeFDs(path string) map[int]string {
 	b, _ := os.ReadFile(path)
 	json.Unmarshal(b, &r)
 	return r.FDs
-}
-
-// readFDList reads what ls -l /proc/PID/fd/ wrote, lines such as
-// "lr-x------ 1 root root 64 Nov 30 23:50 3 -> /dev/null".
-func readFDList(path string) map[int]string {
-	b, _ := os.ReadFile(path)
-	fds := make(map[int]string)
-	for _, line := range strings.Split(string(b), "\n") {
-		link, target, ok := strings.Cut(line, " -> ")
-		fields := strings.Fields(link)
-		if !ok || len(fields) == 0 {
-			continue
-		}
-		if fd, err := strconv.Atoi(fields[len(fields)-1]); err == nil {
-			fds[fd] = target
-		}
-	}
-	return fds
 }
 
 // configEnv is process.env of a recorded or written config.

@@ -57,7 +57,8 @@ func TestRuntimeConcurrentCreatesOwnConfig(t *testing.T) {
 }
 
 // TestRuntimeLargeConfigs creates from large valid configs, 200 times:
-// none may be refused, whatever the Go runtime does meanwhile.
+// none may be refused, whatever the Go runtime does meanwhile, and none
+// starts the poller.
 func TestRuntimeLargeConfigs(t *testing.T) {
 	lower := newFakeLower(t, 0)
 	bigEnv := []string{"PATH=/bin", "BIG=" + strings.Repeat("x", 2<<20)}
@@ -99,10 +100,28 @@ func TestRuntimeLargeConfigs(t *testing.T) {
 	if len(failed) > 0 {
 		t.Fatalf("%d of %d creates refused; first: %s", len(failed), runs, failed[0])
 	}
+	// These saves leave their sync until the lower runtime runs (the fd
+	// limit leaves room): no poller then either.
 	for _, c := range lower.calls(t)[:10] {
 		if c.fds[3] != "/dev/null" {
 			t.Errorf("fd 3 of the lower runtime: %q, want /dev/null", c.fds[3])
 		}
+		checkNoPoller(t, c)
+	}
+}
+
+// checkNoPoller fails if ww held the Go runtime's poller while the lower
+// runtime of call c ran: ww's edit path, which may run with the caller's
+// fds up to the limit, must never start it.
+func checkNoPoller(t *testing.T, c fakeCall) {
+	t.Helper()
+	for fd, what := range c.parentFDs {
+		if strings.Contains(what, "eventpoll") || strings.Contains(what, "eventfd") {
+			t.Errorf("call %q: ww holds the Go runtime's poller at fd %d (%s)", c.argv, fd, what)
+		}
+	}
+	if len(c.parentFDs) == 0 {
+		t.Errorf("call %q: no record of ww's fds", c.argv)
 	}
 }
 
@@ -312,9 +331,7 @@ func TestRuntimeAtFDLimit(t *testing.T) {
 	lower := newFakeLower(t, 0)
 	r := newRuntimeCall(t, lower)
 	// Soft and hard: the Go runtime raises a soft limit to the hard one.
-	// At this limit the config is saved whole before the lower runtime
-	// starts: ww's fds stay as they are while it lists them.
-	r.prefix = "ulimit -n 64; WW_FAKE_PARENT_FDS=1"
+	r.prefix = "ulimit -n 64;"
 	r.extra = tempFiles(t, 57)
 	bundle := fakeBundle(t, map[string]string{"fd.ww.dev/log": "file:/etc/hostname"}, nil)
 	if _, code := r.run(t, "create", "--bundle", bundle, "--preserve-fds", "57", "limit"); code != 0 {
@@ -332,14 +349,7 @@ func TestRuntimeAtFDLimit(t *testing.T) {
 	if vars := wwVarsOf(configEnv(t, c.config)); !slices.Equal(vars, []string{"WW_FD_LOG=60"}) {
 		t.Errorf("WW_FD_* %q", vars)
 	}
-	for fd, what := range c.parentFDs {
-		if strings.Contains(what, "eventpoll") || strings.Contains(what, "eventfd") {
-			t.Errorf("ww holds the Go runtime's poller at fd %d (%s)", fd, what)
-		}
-	}
-	if len(c.parentFDs) == 0 {
-		t.Errorf("no record of ww's fds")
-	}
+	checkNoPoller(t, c)
 	entries, _ := os.ReadDir(bundle)
 	for _, e := range entries {
 		if e.Name() != "config.json" {

@@ -8,6 +8,8 @@
 // environment and its signals. Tests run it under ww and read its JSON.
 //
 //	probe fds            print the report and exit 0
+//	probe fdsof PID      the report with PID's fds instead of its own
+//	                     (those that stay open while they are read)
 //	probe exit N         exit with status N
 //	probe kill SIG       kill itself with signal number SIG
 //	probe signals N      print "ready", then count signals until N arrived
@@ -71,6 +73,8 @@ func main() {
 	}
 	switch mode {
 	case "fds":
+	case "fdsof":
+		r.FDs, r.Cloexec = fdsOf(os.Args[2]), nil
 	case "exit":
 		os.Exit(atoi(os.Args[2]))
 	case "kill":
@@ -117,6 +121,23 @@ func countSignals(n int) []int {
 			return got
 		}
 	}
+}
+
+// fdsOf is what the fds of process pid are, leaving out an fd closed
+// between the folder's read and its link's.
+func fdsOf(pid string) map[int]string {
+	dir := "/proc/" + pid + "/fd"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		panic(err)
+	}
+	fds := make(map[int]string)
+	for _, e := range entries {
+		if target, err := os.Readlink(dir + "/" + e.Name()); err == nil {
+			fds[atoi(e.Name())] = target
+		}
+	}
+	return fds
 }
 
 func listFDs() (map[int]string, map[int]bool) {
