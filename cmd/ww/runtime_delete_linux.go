@@ -130,8 +130,68 @@ func containerGone(lower, root, id string) (bool, error) {
 // forkWait runs argv and returns its exit status; with out, its standard
 // output and error go there (at most 64 KiB), else they are ww's. Plain
 // system calls: it runs where the Go runtime's poller must not start.
+//
+// The output goes to a memory file that cannot grow past 64 KiB, which
+// takes one fd beside the fork's own pipe: a create at the fd limit has
+// three left when it cleans up after a container of the same ID
+// (cleanStale, before its own fds are open), and a pipe with /dev/null
+// as the child's input took five. Where there is no memory file (a
+// kernel before 3.17, or a seccomp filter), a pipe it is.
 func forkWait(path string, argv, env []string, out *[]byte) (int, error) {
-	files := []uintptr{0, 1, 2}
+	if out == nil {
+		return forkWaitPipe(path, argv, env, nil)
+	}
+	fd, err := outputFile()
+	if err != nil {
+		return forkWaitPipe(path, argv, env, out)
+	}
+	defer unix.Close(fd)
+	// The child's input too: a lower runtime's state or delete reads
+	// none, and would find the end of what it wrote.
+	code, err := forkWaitPipe(path, argv, env, nil, uintptr(fd), uintptr(fd), uintptr(fd))
+	if err != nil {
+		return 0, err
+	}
+	// The fds share one offset: the end of what the child wrote.
+	n, err := unix.Seek(fd, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, min(n, maxOutput))
+	m, err := unix.Pread(fd, buf, 0)
+	if err != nil {
+		return 0, err
+	}
+	*out = buf[:m]
+	return code, nil
+}
+
+// maxOutput is the most of a child's output that forkWait keeps.
+const maxOutput = 64 << 10
+
+// outputFile is a memory file of maxOutput bytes, sealed against growing.
+func outputFile() (int, error) {
+	fd, err := unix.MemfdCreate("ww-lower-output", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.Ftruncate(fd, maxOutput); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_GROW|unix.F_SEAL_SHRINK); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// forkWaitPipe is forkWait with files as the child's standard streams
+// (ww's own if none), and with out, its output read through a pipe.
+func forkWaitPipe(path string, argv, env []string, out *[]byte, files ...uintptr) (int, error) {
+	if len(files) == 0 {
+		files = []uintptr{0, 1, 2}
+	}
 	var p [2]int
 	if out != nil {
 		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
@@ -158,7 +218,7 @@ func forkWait(path string, argv, env []string, out *[]byte) (int, error) {
 		return 0, err
 	}
 	if out != nil {
-		buf := make([]byte, 64<<10)
+		buf := make([]byte, maxOutput)
 		n := 0
 		for n < len(buf) {
 			m, err := unix.Read(p[0], buf[n:])

@@ -363,7 +363,8 @@ func TestRuntimeAtFDLimit(t *testing.T) {
 // is refused before anything is opened by checkFDLimit's message; none
 // gets as far as the fork and fails there (the fork moves its status
 // pipe above the highest fd it places, which must still be under the
-// limit).
+// limit). A create that worked works again with the record it left,
+// which ww cleans up after asking the lower runtime about it.
 func TestRuntimeNearFDLimit(t *testing.T) {
 	lower := newFakeLower(t, 0)
 	worked, refused := 0, 0
@@ -377,7 +378,7 @@ func TestRuntimeNearFDLimit(t *testing.T) {
 			r := newRuntimeCall(t, lower)
 			r.prefix = "ulimit -n 64;"
 			r.extra = tempFiles(t, preserve)
-			id := fmt.Sprintf("near-%d-%d", preserve, n)
+			id := fmt.Sprintf("near-%d-%d-%d", preserve, n, os.Getpid())
 			_, code := r.run(t, "create", "--bundle", bundle, "--preserve-fds", strconv.Itoa(preserve), id)
 			b, _ := os.ReadFile(r.log)
 			switch {
@@ -387,6 +388,16 @@ func TestRuntimeNearFDLimit(t *testing.T) {
 				refused++
 			default:
 				t.Errorf("--preserve-fds %d with %d fds: exit %d: %s", preserve, n, code, lastLines(b, 2))
+			}
+			if code != 0 {
+				continue
+			}
+			// Again, with the record the first left: ww asks the lower
+			// runtime whether that container is gone, with the fds it
+			// has before opening its own, and must have enough.
+			if _, code := r.run(t, "create", "--bundle", bundle, "--preserve-fds", strconv.Itoa(preserve), id); code != 0 {
+				b, _ := os.ReadFile(r.log)
+				t.Errorf("--preserve-fds %d with %d fds, a record there: exit %d: %s", preserve, n, code, lastLines(b, 2))
 			}
 		}
 	}
