@@ -30,14 +30,16 @@ func holdsSocket(t *testing.T, pid int, ino uint64) bool {
 	return false
 }
 
-// readRecord reads the one record of container id in the tests' folder.
-func readRecord(t *testing.T, id string) hook.Record {
+// readRecord reads the record of container id under runc root root in
+// the tests' folder (other tests, or another run of this one, may have
+// left records of the same ID under other roots).
+func readRecord(t *testing.T, id, root string) hook.Record {
 	t.Helper()
-	names := records(t, id)
-	if len(names) != 1 {
-		t.Fatalf("records %q of %s, want one", names, id)
+	name, err := hook.Name(id, root)
+	if err != nil {
+		t.Fatal(err)
 	}
-	b, err := os.ReadFile(names[0])
+	b, err := os.ReadFile(filepath.Join(stateDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestPodHooks(t *testing.T) {
 		if h := configHooks(t, app.Bundle); len(h.CreateRuntime) != 1 || len(h.Poststop) != 1 {
 			t.Errorf("start %d: the app's hooks %+v, want one of each", i, h)
 		}
-		rec := readRecord(t, id)
+		rec := readRecord(t, id, p.ww.root)
 		for _, fd := range rec.FDs {
 			if want, ok := inodes[fd.Name]; ok && fd.Ino != want {
 				t.Errorf("start %d: record of %s: socket %d, want the sandbox's %d", i, fd.Name, fd.Ino, want)
