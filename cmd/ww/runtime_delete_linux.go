@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 
@@ -139,21 +140,21 @@ func containerGone(lower, root, id string) (bool, error) {
 // kernel before 3.17, or a seccomp filter), a pipe it is.
 func forkWait(path string, argv, env []string, out *[]byte) (int, error) {
 	if out == nil {
-		return forkWaitPipe(path, argv, env, nil)
+		return startWait(path, argv, env, []uintptr{0, 1, 2})
 	}
 	fd, err := outputFile()
 	if err != nil {
 		return forkWaitPipe(path, argv, env, out)
 	}
 	defer unix.Close(fd)
-	// The child's input too: a lower runtime's state or delete reads
-	// none, and would find the end of what it wrote.
-	code, err := forkWaitPipe(path, argv, env, nil, uintptr(fd), uintptr(fd), uintptr(fd))
+	// Its input is ww's, as a call passed through gets it (state and
+	// delete read none).
+	code, err := startWait(path, argv, env, []uintptr{0, uintptr(fd), uintptr(fd)})
 	if err != nil {
 		return 0, err
 	}
 	// The fds share one offset: the end of what the child wrote.
-	n, err := unix.Seek(fd, 0, 1)
+	n, err := unix.Seek(fd, 0, io.SeekCurrent)
 	if err != nil {
 		return 0, err
 	}
@@ -186,54 +187,61 @@ func outputFile() (int, error) {
 	return fd, nil
 }
 
-// forkWaitPipe is forkWait with files as the child's standard streams
-// (ww's own if none), and with out, its output read through a pipe.
-func forkWaitPipe(path string, argv, env []string, out *[]byte, files ...uintptr) (int, error) {
-	if len(files) == 0 {
-		files = []uintptr{0, 1, 2}
-	}
-	var p [2]int
-	if out != nil {
-		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
-			return 0, err
-		}
-		defer func() {
-			if p[0] >= 0 {
-				unix.Close(p[0])
-			}
-		}()
-		null, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			unix.Close(p[1])
-			return 0, err
-		}
-		defer unix.Close(null)
-		files = []uintptr{uintptr(null), uintptr(p[1]), uintptr(p[1])}
-	}
+// startWait runs argv with files as its standard streams and returns its
+// exit status.
+func startWait(path string, argv, env []string, files []uintptr) (int, error) {
 	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: files})
-	if out != nil {
-		unix.Close(p[1])
-	}
 	if err != nil {
 		return 0, err
 	}
-	if out != nil {
-		buf := make([]byte, maxOutput)
-		n := 0
-		for n < len(buf) {
-			m, err := unix.Read(p[0], buf[n:])
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			if m <= 0 {
-				break
-			}
-			n += m
-		}
-		*out = buf[:n]
-		unix.Close(p[0]) // a child with more to say gets EPIPE, not a hang
-		p[0] = -1
+	return waitStatus(pid)
+}
+
+// forkWaitPipe is forkWait with out where there is no memory file: the
+// output is read through a pipe while the child runs, its input
+// /dev/null.
+func forkWaitPipe(path string, argv, env []string, out *[]byte) (int, error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return 0, err
 	}
+	defer func() {
+		if p[0] >= 0 {
+			unix.Close(p[0])
+		}
+	}()
+	null, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(p[1])
+		return 0, err
+	}
+	defer unix.Close(null)
+	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: []uintptr{uintptr(null), uintptr(p[1]), uintptr(p[1])}})
+	unix.Close(p[1])
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, maxOutput)
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(p[0], buf[n:])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if m <= 0 {
+			break
+		}
+		n += m
+	}
+	*out = buf[:n]
+	unix.Close(p[0]) // a child with more to say gets EPIPE, not a hang
+	p[0] = -1
+	return waitStatus(pid)
+}
+
+// waitStatus waits for child pid and returns its exit status, 128+N for
+// a child that signal N ended.
+func waitStatus(pid int) (int, error) {
 	var ws syscall.WaitStatus
 	for {
 		_, err := syscall.Wait4(pid, &ws, 0, nil)
